@@ -1,0 +1,93 @@
+"""Grad mode, anomaly mode and the naming scope: the engine's context managers."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+
+class _Mode:
+    """The engine's switches, read by every op (kept in one object so a read is one lookup).
+
+    ``plain`` is True when ops take the fast path: grad enabled and anomaly detection off.
+    """
+
+    grad_enabled: bool = True
+    anomaly: bool = False
+    plain: bool = True
+    scope: str = ""
+
+    @classmethod
+    def update(cls) -> None:
+        cls.plain = cls.grad_enabled and not cls.anomaly
+
+
+mode = _Mode
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Inside ``with no_grad():`` ops build no graph: results are plain leaves.
+
+    For inference and for weight updates (w_new = w_old − η·∂L/∂w_old must not itself
+    become part of the next graph). Works as a decorator too.
+    """
+
+    def __enter__(self) -> None:
+        self._previous = mode.grad_enabled
+        mode.grad_enabled = False
+        mode.update()
+
+    def __exit__(self, *exc: object) -> None:
+        mode.grad_enabled = self._previous
+        mode.update()
+
+
+class enable_grad(contextlib.ContextDecorator):
+    """Turn graph building back on inside a ``no_grad`` block."""
+
+    def __enter__(self) -> None:
+        self._previous = mode.grad_enabled
+        mode.grad_enabled = True
+        mode.update()
+
+    def __exit__(self, *exc: object) -> None:
+        mode.grad_enabled = self._previous
+        mode.update()
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad``."""
+    return mode.grad_enabled
+
+
+class AnomalyError(FloatingPointError):
+    """An op produced a NaN or infinite value or gradient while ``detect_anomaly`` was on."""
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Inside ``with detect_anomaly():`` the first op whose output or gradient is NaN or
+    infinite raises ``AnomalyError`` naming the op, its inputs and the line that made it.
+
+    Slower: every node records where it was created.
+    """
+
+    def __enter__(self) -> None:
+        self._previous = mode.anomaly
+        mode.anomaly = True
+        mode.update()
+
+    def __exit__(self, *exc: object) -> None:
+        mode.anomaly = self._previous
+        mode.update()
+
+
+@contextlib.contextmanager
+def scope(name: str) -> Iterator[str]:
+    """Name the nodes made inside: ``with scope("layers.1"), scope("neurons.0"):`` gives
+    ``layers.1.neurons.0``. Drawings cluster by it and traces name nodes with it."""
+    previous = mode.scope
+    mode.scope = f"{previous}.{name}" if previous and name else (name or previous)
+    try:
+        yield mode.scope
+    finally:
+        mode.scope = previous

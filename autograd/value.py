@@ -1,0 +1,442 @@
+"""``Value``: a number that remembers how it was computed, and reverse-mode backward.
+
+Each node made by an op keeps its parents and, beside them, the local derivative
+∂node/∂parent that the op's rule in ``ops.py`` computed at forward time.
+``backward()`` multiplies those locals along the graph; nothing here knows any
+op's calculus.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections.abc import Iterable, Sequence
+from typing import SupportsFloat, Union
+
+from . import graph, ops
+from .modes import AnomalyError, mode
+from .ops import OPS, Op
+
+Number = Union[int, float, SupportsFloat]
+Operand = Union["Value", int, float, SupportsFloat]
+
+_new = object.__new__
+
+
+def _node(data: float, local_grads: tuple[float, ...], parents: tuple[Value, ...], op: Op) -> Value:
+    """A new node; under ``no_grad`` a plain leaf, under ``detect_anomaly`` a checked one."""
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    node._scope = mode.scope
+    node._ran = False
+    if mode.plain:
+        node._op = op
+        node._parents = parents
+        node._locals = local_grads
+        return node
+    if not mode.grad_enabled:
+        node._op = None
+        node._parents = ()
+        node._locals = ()
+        return node
+    node._op = op
+    node._parents = parents
+    node._locals = local_grads
+    node._origin = "".join(traceback.format_list(traceback.extract_stack()[-6:-2]))
+    if not math.isfinite(data) or not all(map(math.isfinite, local_grads)):
+        inputs = ", ".join(repr(p.data) for p in parents)
+        raise AnomalyError(
+            f"{op.name}: produced a non-finite value {data!r} (local derivatives {local_grads!r}) "
+            f"from inputs ({inputs}), created at:\n{node._origin}"
+        )
+    return node
+
+
+def _as_value(x: object) -> Value:
+    """A Value as it is; a plain number as a constant leaf labelled with its value."""
+    if type(x) is Value:
+        return x
+    if isinstance(x, Value):
+        return x
+    return Value(x, label=_number_label(x))  # type: ignore[arg-type]
+
+
+def _number_label(x: object) -> str:
+    return f"{float(x):g}" if isinstance(x, (int, float)) else repr(x)  # type: ignore[arg-type]
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, (int, float)) or (not isinstance(x, (str, bytes)) and hasattr(x, "__float__"))
+
+
+def _unary(x: Value, op: Op) -> Value:
+    data, local_grads = op(x.data)
+    return _node(data, local_grads, (x,), op)
+
+
+def _binary(a: Value, b: Value, op: Op) -> Value:
+    data, local_grads = op.rule(a.data, b.data)
+    return _node(data, local_grads, (a, b), op)
+
+
+_ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
+_add, _sub, _mul, _div = ops.add, ops.sub, ops.mul, ops.div
+
+
+class Value:
+    """A scalar node of a computation graph, with its value ``data`` and gradient ``grad``.
+
+    Works with plain numbers on either side of ``+ − × / **``. ``==`` and hashing are
+    identity, because a Value is a node of a graph (used in dicts and sets); ``< <= > >=``
+    compare ``data`` and return a plain ``bool``, building no graph.
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_parents", "_locals", "_scope", "_ran", "_origin")
+
+    data: float
+    grad: float
+    label: str
+    _op: Op | None
+    _parents: tuple[Value, ...]
+    _locals: tuple[float, ...]
+    _scope: str
+    _ran: bool
+    _origin: str
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        if isinstance(data, Value):
+            raise TypeError("Value() takes a number, got a Value; use the Value itself, or Value(v.data)")
+        if not _is_number(data):
+            raise TypeError(f"Value() takes a number (int, float, bool), got {type(data).__name__}")
+        try:
+            self.data = float(data)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"Value() takes a number, got {type(data).__name__}: {error}") from None
+        self.grad = 0.0
+        self.label = label
+        self._op = None
+        self._parents = ()
+        self._locals = ()
+        self._scope = mode.scope
+        self._ran = False
+
+    # ------------------------------------------------------------------ the graph, read-only
+
+    @property
+    def op(self) -> Op | None:
+        """The op that made this node (``None`` for a leaf)."""
+        return self._op
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the op that made this node; a parent used twice appears twice."""
+        return self._parents
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂parent for each parent, computed when the node was made."""
+        return self._locals
+
+    @property
+    def scope(self) -> str:
+        """Where the node was made, e.g. ``layers.1.neurons.0`` (set by ``nn`` modules)."""
+        return self._scope
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for inputs, weights and constants: nodes no op made."""
+        return not self._parents
+
+    @property
+    def backward_ran(self) -> bool:
+        """True once a ``backward()`` has run through this node, so ``grad`` means something."""
+        return self._ran
+
+    # ------------------------------------------------------------------ arithmetic
+
+    def __add__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            if not _is_number(other):
+                return NotImplemented
+            other = _as_value(other)
+        data, local_grads = _add(self.data, other.data)  # type: ignore[union-attr]
+        return _node(data, local_grads, (self, other), _ADD)  # type: ignore[arg-type]
+
+    def __radd__(self, other: Operand) -> Value:
+        if not _is_number(other):
+            return NotImplemented
+        return _as_value(other) + self
+
+    def __sub__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            if not _is_number(other):
+                return NotImplemented
+            other = _as_value(other)
+        data, local_grads = _sub(self.data, other.data)  # type: ignore[union-attr]
+        return _node(data, local_grads, (self, other), _SUB)  # type: ignore[arg-type]
+
+    def __rsub__(self, other: Operand) -> Value:
+        if not _is_number(other):
+            return NotImplemented
+        return _as_value(other) - self
+
+    def __mul__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            if not _is_number(other):
+                return NotImplemented
+            other = _as_value(other)
+        data, local_grads = _mul(self.data, other.data)  # type: ignore[union-attr]
+        return _node(data, local_grads, (self, other), _MUL)  # type: ignore[arg-type]
+
+    def __rmul__(self, other: Operand) -> Value:
+        if not _is_number(other):
+            return NotImplemented
+        return _as_value(other) * self
+
+    def __truediv__(self, other: Operand) -> Value:
+        if type(other) is not Value:
+            if not _is_number(other):
+                return NotImplemented
+            other = _as_value(other)
+        data, local_grads = _div(self.data, other.data)  # type: ignore[union-attr]
+        return _node(data, local_grads, (self, other), _DIV)  # type: ignore[arg-type]
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        if not _is_number(other):
+            return NotImplemented
+        return _as_value(other) / self
+
+    def __pow__(self, other: Operand) -> Value:
+        """``x ** n`` (n a plain number, drawn as one ``**n`` node) or ``x ** y`` (both Values)."""
+        if isinstance(other, Value):
+            return _binary(self, other, OPS["pow"])
+        if not _is_number(other):
+            return NotImplemented
+        return _unary(self, OPS["pow_const"].bind(n=float(other)))  # type: ignore[arg-type]
+
+    def __rpow__(self, other: Operand) -> Value:
+        """``a ** x`` for a plain number a > 0."""
+        if not _is_number(other):
+            return NotImplemented
+        return _unary(self, OPS["exp_base"].bind(base=float(other)))  # type: ignore[arg-type]
+
+    def __neg__(self) -> Value:
+        return _unary(self, OPS["neg"])
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _unary(self, OPS["abs"])
+
+    # ------------------------------------------------------------------ functions
+
+    def exp(self) -> Value:
+        """e^x; raises OverflowError naming ``exp`` when the result is too large."""
+        return _unary(self, OPS["exp"])
+
+    def log(self) -> Value:
+        """ln x, for x > 0."""
+        return _unary(self, OPS["log"])
+
+    def sqrt(self) -> Value:
+        """√x, for x ≥ 0."""
+        return _unary(self, OPS["sqrt"])
+
+    def tanh(self) -> Value:
+        """tanh x: zero-centred, ∂/∂x = 1 − tanh²x ≤ 1."""
+        return _unary(self, OPS["tanh"])
+
+    def sigmoid(self) -> Value:
+        """σ(z) = 1 / (1 + e^(−z)); dσ/dz = σ(1 − σ) ≤ 0.25, the root of the vanishing gradient."""
+        return _unary(self, OPS["sigmoid"])
+
+    def relu(self) -> Value:
+        """ReLU: max(0, x); derivative 1 for x > 0, else 0 (0 at the kink)."""
+        return _unary(self, OPS["relu"])
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
+        """Leaky ReLU: x if x > 0 else slope·x; derivative 1 or slope (slope at 0)."""
+        return _unary(self, OPS["leaky_relu"].bind(slope=float(slope)))
+
+    def prelu(self, alpha: Value) -> Value:
+        """Parametric ReLU: x if x > 0 else α·x, where α is a Value that learns its own gradient."""
+        if not isinstance(alpha, Value):
+            alpha = _as_value(alpha)
+        return _binary(self, alpha, OPS["prelu"])
+
+    def elu(self, alpha: float = 1.0) -> Value:
+        """ELU: x if x > 0 else α(e^x − 1); derivative 1 or α·e^x."""
+        return _unary(self, OPS["elu"].bind(alpha=float(alpha)))
+
+    def swish(self) -> Value:
+        """Swish (SiLU): x·σ(x)."""
+        return _unary(self, OPS["swish"])
+
+    silu = swish
+
+    def softplus(self) -> Value:
+        """softplus: ln(1 + e^x), a smooth ReLU; derivative σ(x)."""
+        return _unary(self, OPS["softplus"])
+
+    def step(self) -> Value:
+        """The perceptron's step with threshold 0: 1 if x > 0 else 0.
+
+        Its derivative is 0 everywhere (and undefined at 0), so no gradient flows
+        through it: the perceptron learns with its own rule, not by backprop.
+        """
+        return _unary(self, OPS["step"])
+
+    # ------------------------------------------------------------------ backward
+
+    def backward(self) -> None:
+        """Backpropagation: ∂self/∂node for every node self depends on.
+
+        Seeds ∂self/∂self = 1 and visits nodes in reverse topological order, adding
+        ``local × upstream`` into each parent. As in PyTorch, leaves *accumulate*: a
+        second call adds the same gradients again, so zero them between steps
+        (``zero_grad``). Intermediate nodes are recomputed from 0 on every call and
+        keep the latest gradients for display and tracing.
+        """
+        order = graph.topological_order(self)
+        for node in order:
+            node._ran = True
+            if node._parents:
+                node.grad = 0.0
+        if self._parents:
+            self.grad = 1.0
+        else:
+            self.grad += 1.0
+        order.reverse()
+        if mode.anomaly:
+            _backward_checked(order)
+            return
+        for node in order:
+            upstream = node.grad
+            for parent, local in zip(node._parents, node._locals):
+                parent.grad += local * upstream
+
+    # ------------------------------------------------------------------ Python protocols
+
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other)
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        parts = [f"{self.data:.4g}"]
+        if self._ran or self.grad:
+            parts.append(f"grad={self.grad:.4g}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        if self._op is not None:
+            parts.append(f"op={self._op.symbol!r}")
+        return f"Value({', '.join(parts)})"
+
+
+def _data(x: Operand) -> float:
+    if isinstance(x, Value):
+        return x.data
+    if not _is_number(x):
+        raise TypeError(f"cannot compare a Value with {type(x).__name__}")
+    return float(x)  # type: ignore[arg-type]
+
+
+def _backward_checked(order: list[Value]) -> None:
+    for node in order:
+        upstream = node.grad
+        for parent, local in zip(node._parents, node._locals):
+            parent.grad += local * upstream
+            if not math.isfinite(parent.grad):
+                op = node._op.name if node._op else "leaf"
+                inputs = ", ".join(repr(p.data) for p in node._parents)
+                origin = getattr(node, "_origin", "(made outside detect_anomaly)\n")
+                raise AnomalyError(
+                    f"{op}: backward produced a non-finite gradient {parent.grad!r} for an input "
+                    f"(local derivative {local!r} × upstream {upstream!r}); inputs ({inputs}), "
+                    f"created at:\n{origin}"
+                )
+
+
+# ---------------------------------------------------------------------- ops over lists
+
+
+def _values(xs: Iterable[Operand], what: str) -> tuple[Value, ...]:
+    out = []
+    for x in xs:
+        if type(x) is Value or isinstance(x, Value):
+            out.append(x)
+        elif _is_number(x):
+            out.append(_as_value(x))
+        else:
+            raise TypeError(f"{what}: expected Values or numbers, got {type(x).__name__}")
+    return tuple(out)
+
+
+def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - autograd.sum, like torch.sum
+    """Σ xᵢ as one node (Python's builtin ``sum`` makes n − 1 ``+`` nodes)."""
+    parents = _values(values, "sum")
+    if not parents:
+        return Value(0.0)
+    data, local_grads = ops.total(*[p.data for p in parents])
+    return _node(data, local_grads, parents, OPS["sum"])
+
+
+def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
+    """z = Σ wᵢxᵢ as one node: the neuron's weighted sum, one edge per weight and input."""
+    w_values, x_values = _values(ws, "dot"), _values(xs, "dot")
+    if len(w_values) != len(x_values):
+        raise ValueError(f"dot: {len(w_values)} weights but {len(x_values)} inputs")
+    if not w_values:
+        return Value(0.0)
+    data = 0.0
+    w_data = [w.data for w in w_values]
+    x_data = [x.data for x in x_values]
+    data, local_grads = ops.dot(*w_data, *x_data)
+    return _node(data, local_grads, w_values + x_values, OPS["dot"])
+
+
+def logsumexp(values: Iterable[Operand]) -> Value:
+    """ln Σₖ e^(xₖ) as one node, computed minus the max so it never overflows."""
+    parents = _values(values, "logsumexp")
+    if not parents:
+        raise ValueError("logsumexp: needs at least one value")
+    data, local_grads = ops.logsumexp(*[p.data for p in parents])
+    return _node(data, local_grads, parents, OPS["logsumexp"])
+
+
+def _many(values: Iterable[Operand], name: str) -> list[Value]:
+    parents = _values(values, name)
+    if not parents:
+        raise ValueError(f"{name}: needs at least one value")
+    op = OPS[name]
+    outputs = op.rule(*[p.data for p in parents])
+    return [_node(data, local_grads, parents, op.bind(index=i)) for i, (data, local_grads) in enumerate(outputs)]
+
+
+def softmax(values: Iterable[Operand]) -> list[Value]:
+    """Softmax: sᵢ = e^(yᵢ) / Σₖ e^(yₖ), probabilities that sum to 1 (stable for any input)."""
+    return _many(values, "softmax")
+
+
+def log_softmax(values: Iterable[Operand]) -> list[Value]:
+    """ln softmax: yᵢ − ln Σₖ e^(yₖ), what cross-entropy needs, without overflow."""
+    return _many(values, "log_softmax")
+
+
+def zero_grad(values: Iterable[Value]) -> None:
+    """Set every given Value's ``grad`` to 0 before the next backward."""
+    for v in values:
+        v.grad = 0.0

@@ -1,0 +1,1 @@
+"""chainrule's neural networks: neurons, layers, MLPs and the perceptron, built on ``autograd``."""
