@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 
 
 class _Mode:
@@ -81,13 +80,22 @@ class detect_anomaly(contextlib.ContextDecorator):
         mode.update()
 
 
-@contextlib.contextmanager
-def scope(name: str) -> Iterator[str]:
+class scope:
     """Name the nodes made inside: ``with scope("layers.1"), scope("neurons.0"):`` gives
-    ``layers.1.neurons.0``. Drawings cluster by it and traces name nodes with it."""
-    previous = mode.scope
-    mode.scope = f"{previous}.{name}" if previous and name else (name or previous)
-    try:
-        yield mode.scope
-    finally:
-        mode.scope = previous
+    them the scope ``layers.1.neurons.0``; drawings cluster by it and traces name nodes
+    with it. A plain class rather than a generator: ``nn`` enters one per neuron call.
+    """
+
+    __slots__ = ("name", "_previous")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._previous = ""
+
+    def __enter__(self) -> str:
+        previous = self._previous = mode.scope
+        mode.scope = f"{previous}.{self.name}" if previous and self.name else (self.name or previous)
+        return mode.scope
+
+    def __exit__(self, *exc: object) -> None:
+        mode.scope = self._previous
