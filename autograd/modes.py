@@ -86,7 +86,7 @@ class scope:
     with it. A plain class rather than a generator: ``nn`` enters one per neuron call.
     """
 
-    __slots__ = ("name", "_previous")
+    __slots__ = ("_previous", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -239,8 +239,7 @@ def log_softmax(*xs: float) -> list[Rule]:
     """ln sᵢ = xᵢ − ln Σₖ e^(xₖ) for every i; ∂/∂xⱼ = δᵢⱼ − sⱼ."""
     lse, probs = logsumexp(*xs)
     return [
-        (x - lse, tuple((1.0 if i == j else 0.0) - q for j, q in enumerate(probs)))
-        for i, x in enumerate(xs)
+        (x - lse, tuple((1.0 if i == j else 0.0) - q for j, q in enumerate(probs))) for i, x in enumerate(xs)
     ]
 
 
@@ -382,28 +381,92 @@ OPS: dict[str, Op] = {
         _op("sub", "−", sub, 2, _per_input("1", "−1"), "{a} − {b}"),
         _op("mul", "×", mul, 2, _per_input("{b}", "{a}"), "{a} · {b}"),
         _op("div", "/", div, 2, _per_input("1/{b}", "−{a}/{b}²"), "{a} / {b}", domain=_POSITIVE),
-        _op("pow", "**", pow, 2, _per_input("{b}·{a}^({b} − 1)", "{a}^{b} · ln {a}"), "{a}^{b}", domain=_POSITIVE),
-        _op("prelu", "PReLU", prelu, 2, _per_input("1 if {a} > 0 else {b}", "0 if {a} > 0 else {a}"), "PReLU({a}; α = {b})"),
+        _op(
+            "pow",
+            "**",
+            pow,
+            2,
+            _per_input("{b}·{a}^({b} − 1)", "{a}^{b} · ln {a}"),
+            "{a}^{b}",
+            domain=_POSITIVE,
+        ),
+        _op(
+            "prelu",
+            "PReLU",
+            prelu,
+            2,
+            _per_input("1 if {a} > 0 else {b}", "0 if {a} > 0 else {a}"),
+            "PReLU({a}; α = {b})",
+        ),
         _op("neg", "neg", neg, 1, _per_input("−1"), "−{x}"),
         _op("abs", "abs", absolute, 1, _per_input("sign({x})"), "|{x}|"),
         _op("pow_const", "**⟨n⟩", power, 1, _per_input("⟨n⟩·{x}^⟨n−1⟩"), "{x}^⟨n⟩", params=(("n", 2.0),)),
-        _op("exp_base", "⟨base⟩**", exponential, 1, _per_input("{out}·ln ⟨base⟩"), "⟨base⟩^{x}", params=(("base", 2.0),)),
+        _op(
+            "exp_base",
+            "⟨base⟩**",
+            exponential,
+            1,
+            _per_input("{out}·ln ⟨base⟩"),
+            "⟨base⟩^{x}",
+            params=(("base", 2.0),),
+        ),
         _op("exp", "exp", exp, 1, _per_input("e^{x}"), "e^{x}"),
         _op("log", "log", log, 1, _per_input("1/{x}"), "ln {x}", domain=_POSITIVE),
         _op("sqrt", "√", sqrt, 1, _per_input("1/(2√{x})"), "√{x}", domain=_POSITIVE),
         _op("tanh", "tanh", tanh, 1, _per_input("1 − tanh²"), "tanh({x})"),
         _op("sigmoid", "σ", sigmoid, 1, _per_input("σ(1 − σ)"), "σ({x})"),
         _op("relu", "ReLU", relu, 1, _per_input("1 if {x} > 0 else 0"), "ReLU({x})"),
-        _op("leaky_relu", "LeakyReLU", leaky_relu, 1, _per_input("1 if {x} > 0 else ⟨slope⟩"), "LeakyReLU({x})", params=(("slope", 0.01),)),
-        _op("elu", "ELU", elu, 1, _per_input("1 if {x} > 0 else ⟨alpha⟩·e^{x}"), "ELU({x})", params=(("alpha", 1.0),)),
+        _op(
+            "leaky_relu",
+            "LeakyReLU",
+            leaky_relu,
+            1,
+            _per_input("1 if {x} > 0 else ⟨slope⟩"),
+            "LeakyReLU({x})",
+            params=(("slope", 0.01),),
+        ),
+        _op(
+            "elu",
+            "ELU",
+            elu,
+            1,
+            _per_input("1 if {x} > 0 else ⟨alpha⟩·e^{x}"),
+            "ELU({x})",
+            params=(("alpha", 1.0),),
+        ),
         _op("swish", "swish", swish, 1, _per_input("σ({x})(1 + {x}(1 − σ({x})))"), "{x}·σ({x})"),
         _op("softplus", "softplus", softplus, 1, _per_input("σ({x})"), "ln(1 + e^{x})"),
         _op("step", "step", step, 1, _per_input("0"), "step({x})"),
         _op("sum", "Σ", total, None, lambda i, names, out, params: "1", _show_sum),
         _op("dot", "dot", dot, None, _dot_formula, _show_dot, sample_arity=6),
-        _op("logsumexp", "logsumexp", logsumexp, None, lambda i, names, out, params: f"softmax({names[i]})", "ln Σₖ e^xₖ"),
-        _op("softmax", "softmax", softmax, None, _softmax_formula, _show_softmax, multi_output=True, params=(("index", 0.0),)),
-        _op("log_softmax", "log_softmax", log_softmax, None, _log_softmax_formula, _show_log_softmax, multi_output=True, params=(("index", 0.0),)),
+        _op(
+            "logsumexp",
+            "logsumexp",
+            logsumexp,
+            None,
+            lambda i, names, out, params: f"softmax({names[i]})",
+            "ln Σₖ e^xₖ",
+        ),
+        _op(
+            "softmax",
+            "softmax",
+            softmax,
+            None,
+            _softmax_formula,
+            _show_softmax,
+            multi_output=True,
+            params=(("index", 0.0),),
+        ),
+        _op(
+            "log_softmax",
+            "log_softmax",
+            log_softmax,
+            None,
+            _log_softmax_formula,
+            _show_log_softmax,
+            multi_output=True,
+            params=(("index", 0.0),),
+        ),
     ]
 }
 """Every op by name: the one registry that backward, tracing, drawing and the tests read."""

@@ -9,6 +9,7 @@ op's calculus.
 from __future__ import annotations
 
 import math
+import os
 import traceback
 from collections.abc import Iterable, Sequence
 from typing import SupportsFloat, Union
@@ -17,7 +18,7 @@ from . import graph, ops
 from .modes import AnomalyError, mode
 from .ops import OPS, Op
 
-Number = Union[int, float, SupportsFloat]
+Number = int | float | SupportsFloat
 Operand = Union["Value", int, float, SupportsFloat]
 
 _new = object.__new__
@@ -44,14 +45,23 @@ def _node(data: float, local_grads: tuple[float, ...], parents: tuple[Value, ...
     node._op = op
     node._parents = parents
     node._locals = local_grads
-    node._origin = "".join(traceback.format_list(traceback.extract_stack()[-6:-2]))
-    if not math.isfinite(data) or not all(map(math.isfinite, local_grads)):
+    node._origin = _user_frames()
+    if not math.isfinite(data):
         inputs = ", ".join(repr(p.data) for p in parents)
         raise AnomalyError(
-            f"{op.name}: produced a non-finite value {data!r} (local derivatives {local_grads!r}) "
-            f"from inputs ({inputs}), created at:\n{node._origin}"
+            f"{op.name}: produced a non-finite value {data!r} from inputs ({inputs}), "
+            f"created at:\n{node._origin}"
         )
     return node
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_frames(depth: int = 3) -> str:
+    """The innermost frames outside this package: the user's line that made the node."""
+    frames = [f for f in traceback.extract_stack() if not f.filename.startswith(_PACKAGE_DIR)]
+    return "".join(traceback.format_list(frames[-depth:]))
 
 
 def _as_value(x: object) -> Value:
@@ -64,7 +74,7 @@ def _as_value(x: object) -> Value:
 
 
 def _number_label(x: object) -> str:
-    return f"{float(x):g}" if isinstance(x, (int, float)) else repr(x)  # type: ignore[arg-type]
+    return f"{float(x):g}" if isinstance(x, (int, float)) else repr(x)
 
 
 def _is_number(x: object) -> bool:
@@ -93,7 +103,7 @@ class Value:
     compare ``data`` and return a plain ``bool``, building no graph.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_parents", "_locals", "_scope", "_ran", "_origin")
+    __slots__ = ("_locals", "_op", "_origin", "_parents", "_ran", "_scope", "data", "grad", "label")
 
     data: float
     grad: float
@@ -161,8 +171,8 @@ class Value:
             if not _is_number(other):
                 return NotImplemented
             other = _as_value(other)
-        data, local_grads = _add(self.data, other.data)  # type: ignore[union-attr]
-        return _node(data, local_grads, (self, other), _ADD)  # type: ignore[arg-type]
+        data, local_grads = _add(self.data, other.data)
+        return _node(data, local_grads, (self, other), _ADD)
 
     def __radd__(self, other: Operand) -> Value:
         if not _is_number(other):
@@ -174,8 +184,8 @@ class Value:
             if not _is_number(other):
                 return NotImplemented
             other = _as_value(other)
-        data, local_grads = _sub(self.data, other.data)  # type: ignore[union-attr]
-        return _node(data, local_grads, (self, other), _SUB)  # type: ignore[arg-type]
+        data, local_grads = _sub(self.data, other.data)
+        return _node(data, local_grads, (self, other), _SUB)
 
     def __rsub__(self, other: Operand) -> Value:
         if not _is_number(other):
@@ -187,8 +197,8 @@ class Value:
             if not _is_number(other):
                 return NotImplemented
             other = _as_value(other)
-        data, local_grads = _mul(self.data, other.data)  # type: ignore[union-attr]
-        return _node(data, local_grads, (self, other), _MUL)  # type: ignore[arg-type]
+        data, local_grads = _mul(self.data, other.data)
+        return _node(data, local_grads, (self, other), _MUL)
 
     def __rmul__(self, other: Operand) -> Value:
         if not _is_number(other):
@@ -200,8 +210,8 @@ class Value:
             if not _is_number(other):
                 return NotImplemented
             other = _as_value(other)
-        data, local_grads = _div(self.data, other.data)  # type: ignore[union-attr]
-        return _node(data, local_grads, (self, other), _DIV)  # type: ignore[arg-type]
+        data, local_grads = _div(self.data, other.data)
+        return _node(data, local_grads, (self, other), _DIV)
 
     def __rtruediv__(self, other: Operand) -> Value:
         if not _is_number(other):
@@ -214,13 +224,13 @@ class Value:
             return _binary(self, other, OPS["pow"])
         if not _is_number(other):
             return NotImplemented
-        return _unary(self, OPS["pow_const"].bind(n=float(other)))  # type: ignore[arg-type]
+        return _unary(self, OPS["pow_const"].bind(n=float(other)))
 
     def __rpow__(self, other: Operand) -> Value:
         """``a ** x`` for a plain number a > 0."""
         if not _is_number(other):
             return NotImplemented
-        return _unary(self, OPS["exp_base"].bind(base=float(other)))  # type: ignore[arg-type]
+        return _unary(self, OPS["exp_base"].bind(base=float(other)))
 
     def __neg__(self) -> Value:
         return _unary(self, OPS["neg"])
@@ -351,7 +361,7 @@ def _data(x: Operand) -> float:
         return x.data
     if not _is_number(x):
         raise TypeError(f"cannot compare a Value with {type(x).__name__}")
-    return float(x)  # type: ignore[arg-type]
+    return float(x)
 
 
 def _backward_checked(order: list[Value]) -> None:
@@ -423,7 +433,9 @@ def _many(values: Iterable[Operand], name: str) -> list[Value]:
         raise ValueError(f"{name}: needs at least one value")
     op = OPS[name]
     outputs = op.rule(*[p.data for p in parents])
-    return [_node(data, local_grads, parents, op.bind(index=i)) for i, (data, local_grads) in enumerate(outputs)]
+    return [
+        _node(data, local_grads, parents, op.bind(index=i)) for i, (data, local_grads) in enumerate(outputs)
+    ]
 
 
 def softmax(values: Iterable[Operand]) -> list[Value]:

@@ -1,0 +1,63 @@
+"""Random expression graphs over every op: backward against finite differences and torch."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from hypothesis import assume, given, settings
+
+import autograd
+
+from .programs import Program, kinks_hit, programs, run_autograd, run_on, run_torch
+
+
+def _output(program: Program, inputs: list[float]) -> float:
+    with autograd.no_grad():
+        return run_on(program, [autograd.Value(x) for x in inputs])[-1].data
+
+
+@settings(max_examples=150, deadline=None)
+@given(programs())
+def test_backward_matches_central_differences(program: Program) -> None:
+    leaves, nodes = run_autograd(program)
+    assume(not kinks_hit(nodes))
+    nodes[-1].backward()
+    eps = 1e-6
+    for i, leaf in enumerate(leaves):
+        up, down = list(program.inputs), list(program.inputs)
+        up[i] += eps
+        down[i] -= eps
+        numeric = (_output(program, up) - _output(program, down)) / (2 * eps)
+        assert leaf.grad == pytest.approx(numeric, rel=1e-4, abs=1e-5), program
+
+
+@settings(max_examples=60, deadline=None)
+@given(programs())
+def test_gradcheck_agrees(program: Program) -> None:
+    _, nodes = run_autograd(program)
+    assume(not kinks_hit(nodes))
+
+    def f(*xs: autograd.Value) -> autograd.Value:
+        return run_on(program, xs)[-1]
+
+    assert autograd.gradcheck(f, list(program.inputs), atol=1e-5, rtol=1e-4)
+
+
+HAS_TORCH = importlib.util.find_spec("torch") is not None
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch not installed (make test installs it)")
+@settings(max_examples=150, deadline=None)
+@given(programs())
+def test_backward_matches_torch_autograd(program: Program) -> None:
+    leaves, nodes = run_autograd(program)
+    assume(not kinks_hit(nodes, margin=1e-12))
+    nodes[-1].backward()
+    torch_leaves, torch_out = run_torch(program)
+    assert nodes[-1].data == pytest.approx(torch_out.item(), rel=1e-9, abs=1e-9), program
+    if torch_out.requires_grad:
+        torch_out.backward()
+    for leaf, torch_leaf in zip(leaves, torch_leaves):
+        expected = 0.0 if torch_leaf.grad is None else torch_leaf.grad.item()
+        assert leaf.grad == pytest.approx(expected, rel=1e-9, abs=1e-9), program

@@ -1,0 +1,289 @@
+"""The Value: construction, arithmetic, backward's contract, errors, memory and depth."""
+
+from __future__ import annotations
+
+import gc
+import math
+import sys
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import autograd
+from autograd import Value
+
+# --------------------------------------------------------------------------- construction
+
+
+@pytest.mark.parametrize("number", [3, 3.5, True, np.float64(2.5), np.int32(4), Fraction(1, 4)])
+def test_wraps_anything_with_float(number: object) -> None:
+    v = Value(number)  # type: ignore[arg-type]
+    assert v.data == float(number)  # type: ignore[arg-type]
+    assert type(v.data) is float
+    assert v.grad == 0.0
+    assert v.is_leaf and v.op is None and v.parents == () and v.local_grads == ()
+
+
+@pytest.mark.parametrize(
+    ("bad", "type_name"), [("3", "str"), (None, "NoneType"), ([1], "list"), (1j, "complex")]
+)
+def test_non_numbers_raise_type_error_naming_the_type(bad: object, type_name: str) -> None:
+    with pytest.raises(TypeError, match=type_name):
+        Value(bad)  # type: ignore[arg-type]
+
+
+def test_arithmetic_with_a_non_number_names_the_type() -> None:
+    with pytest.raises(TypeError, match="str"):
+        Value(1.0) + "2"  # type: ignore[operator]
+    with pytest.raises(TypeError, match="NoneType"):
+        None * Value(1.0)  # type: ignore[operator]
+
+
+def test_plain_numbers_work_on_either_side() -> None:
+    x = Value(3.0)
+    results = [x + 2, 2 + x, x - 2, 2 - x, x * 2, 2 * x, x / 2, 2 / x, x**2, 2**x, -x, abs(-x)]
+    assert [v.data for v in results] == [5.0, 5.0, 1.0, -1.0, 6.0, 6.0, 1.5, 2 / 3, 9.0, 8.0, -3.0, 3.0]
+
+
+def test_constants_are_labelled_leaves() -> None:
+    y = Value(3.0, "x") * 2
+    assert [p.label for p in y.parents] == ["x", "2"]
+    assert y.parents[1].is_leaf
+
+
+def test_the_graph_shows_what_was_written() -> None:
+    a, b = Value(1.0), Value(2.0)
+    for expression, name in [(a - b, "sub"), (a / b, "div"), (-a, "neg"), (a**2, "pow_const"), (a**b, "pow")]:
+        assert expression.op is not None and expression.op.name == name
+        assert all(p.is_leaf for p in expression.parents)
+
+
+def test_a_node_used_twice_is_two_edges() -> None:
+    a = Value(3.0)
+    y = a + a
+    assert y.parents == (a, a)
+    assert list(autograd.edges(y)) == [(a, 1.0), (a, 1.0)]
+    y.backward()
+    assert a.grad == 2.0
+
+
+# --------------------------------------------------------------------------- backward's contract
+
+
+def test_backward_twice_accumulates_exactly_once_more() -> None:
+    # micrograd gives 12 then 36: its intermediate nodes keep the first call's gradients.
+    x = Value(3.0)
+    z = x * x
+    y = z + z
+    y.backward()
+    assert x.grad == 12.0  # ∂y/∂x = 2 · 2x
+    y.backward()
+    assert x.grad == 24.0
+    assert z.grad == 2.0, "intermediate nodes hold the latest backward, not a sum"
+
+
+def test_zero_grad_then_backward_gives_the_first_numbers_again() -> None:
+    x = Value(3.0)
+    y = (x * x + x) * 2
+    y.backward()
+    first = x.grad
+    autograd.zero_grad([x])
+    y.backward()
+    assert x.grad == first == 2 * (2 * 3.0 + 1)
+
+
+def test_backward_of_a_leaf_accumulates_one() -> None:
+    x = Value(2.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+def test_backward_ran_is_known() -> None:
+    x = Value(2.0)
+    y = x.tanh()
+    assert not y.backward_ran and not x.backward_ran
+    y.backward()
+    assert y.backward_ran and x.backward_ran
+
+
+def test_diamond_accumulates_with_plus_equals() -> None:
+    # f = (a·b)·(a + b): ∂f/∂a = b(a + b) + ab = 3·1 − 6 = −3, ∂f/∂b = a(a + b) + ab = −2 − 6 = −8
+    a, b = Value(-2.0), Value(3.0)
+    f = (a * b) * (a + b)
+    f.backward()
+    assert (a.grad, b.grad) == (-3.0, -8.0)
+
+
+def test_no_grad_builds_no_graph() -> None:
+    x = Value(2.0)
+    with autograd.no_grad():
+        y = (x * 3).tanh() + autograd.sum([x, x])
+        assert not autograd.is_grad_enabled()
+    assert autograd.is_grad_enabled()
+    assert y.is_leaf and y.op is None
+    assert y.data == pytest.approx(math.tanh(6.0) + 4.0)
+
+
+def test_no_grad_is_a_decorator_too() -> None:
+    @autograd.no_grad()
+    def predict(x: Value) -> Value:
+        return x * 2
+
+    assert predict(Value(1.0)).is_leaf
+
+
+# --------------------------------------------------------------------------- ops over lists
+
+
+def test_sum_and_dot_are_single_nodes() -> None:
+    ws = [Value(w) for w in (0.01, 0.02, 0.03)]
+    xs = [Value(x) for x in (95, 4, 4)]
+    z = autograd.dot(ws, xs)
+    assert z.parents == (*ws, *xs)
+    assert z.data == pytest.approx(0.01 * 95 + 0.02 * 4 + 0.03 * 4)
+    z.backward()
+    assert [w.grad for w in ws] == [95.0, 4.0, 4.0]
+    assert [x.grad for x in xs] == [0.01, 0.02, 0.03]
+    s = autograd.sum(xs)
+    assert s.parents == tuple(xs) and s.data == 103.0
+
+
+def test_list_ops_reject_bad_input() -> None:
+    with pytest.raises(ValueError, match="dot: 2 weights but 1 inputs"):
+        autograd.dot([1, 2], [3])
+    with pytest.raises(ValueError, match="softmax"):
+        autograd.softmax([])
+    with pytest.raises(TypeError, match="str"):
+        autograd.sum([Value(1.0), "2"])  # type: ignore[list-item]
+    assert autograd.sum([]).data == 0.0
+
+
+def test_softmax_of_the_notes_scores() -> None:
+    scores = [-1.0, 0.0, 3.0, 5.0]  # cat, dog, monkey, horse
+    expected = [math.exp(s) / sum(math.exp(t) for t in scores) for s in scores]
+    probs = autograd.softmax(scores)
+    assert [p.data for p in probs] == pytest.approx(expected, abs=1e-15)
+    assert round(probs[3].data, 4) == 0.8737
+    assert sum(p.data for p in probs) == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: Value(0.0).log(), ValueError, r"log: input must be > 0, got 0\.0"),
+        (lambda: Value(-1.0).log(), ValueError, r"log: .*-1\.0"),
+        (lambda: Value(-1.0).sqrt(), ValueError, r"sqrt: .*-1\.0"),
+        (lambda: Value(0.0) ** -1, ValueError, r"pow: 0 cannot be raised to the negative power -1"),
+        (lambda: Value(-4.0) ** 0.5, ValueError, r"pow: negative base -4\.0 .* non-integer power 0\.5"),
+        (lambda: Value(-4.0) ** Value(2.0), ValueError, r"pow: negative base -4\.0"),
+        (lambda: (-2) ** Value(2.0), ValueError, r"pow: .*base.*-2"),
+        (lambda: Value(1.0) / 0, ZeroDivisionError, r"div: division by zero: 1\.0 / 0\.0"),
+        (lambda: 1 / Value(0.0), ZeroDivisionError, r"div: division by zero"),
+        (lambda: Value(1000.0).exp(), OverflowError, r"exp: .*1000\.0"),
+        (lambda: Value(10.0) ** 1000, OverflowError, r"pow: .*too large"),
+    ],
+)
+def test_out_of_domain_input_names_the_op_and_the_value(make, error, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error, match=message):
+        make()
+
+
+def test_negative_base_to_an_integer_power_is_fine() -> None:
+    x = Value(-2.0)
+    y = x**3
+    y.backward()
+    assert (y.data, x.grad) == (-8.0, 12.0)
+
+
+@pytest.mark.parametrize("z", [-1000.0, -40.0, 40.0, 1000.0])
+def test_saturating_functions_are_finite_at_large_inputs(z: float) -> None:
+    makers = [
+        lambda v: v.sigmoid(),
+        lambda v: v.tanh(),
+        lambda v: v.softplus(),
+        lambda v: v.swish(),
+        lambda v: v.elu(),
+        lambda v: autograd.logsumexp([v, v * 2]),
+        lambda v: autograd.softmax([v, Value(0.0)])[0],
+        lambda v: autograd.log_softmax([v, Value(0.0)])[1],
+    ]
+    for make in makers:
+        x = Value(z)
+        y = make(x)
+        y.backward()
+        assert math.isfinite(y.data) and math.isfinite(x.grad), make
+
+
+def test_tanh_and_sigmoid_at_plus_minus_1000_are_exact() -> None:
+    # an exp-based tanh, (e^2x − 1)/(e^2x + 1), overflows here
+    for z, t, s in [(1000.0, 1.0, 1.0), (-1000.0, -1.0, 0.0)]:
+        x = Value(z)
+        assert x.tanh().data == t and x.sigmoid().data == s
+        x.sigmoid().backward()
+        assert x.grad == 0.0
+
+
+# --------------------------------------------------------------------------- Python protocols
+
+
+def test_comparisons_compare_data_and_build_no_graph() -> None:
+    values = [Value(3.0), Value(-1.0), Value(2.0)]
+    assert max(values) is values[0]
+    assert [v.data for v in sorted(values)] == [-1.0, 2.0, 3.0]
+    assert values[0] > 2 and values[1] < 0 and values[2] >= 2.0 and values[2] <= Value(2.0)
+    assert float(values[0]) == 3.0
+
+
+def test_equality_and_hash_are_identity() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert a != b and a == a
+    assert len({a, b}) == 2
+
+
+def test_repr_is_short_and_useful() -> None:
+    x = Value(0.76133, "o11")
+    assert repr(x) == "Value(0.7613, label='o11')"
+    y = (x * 2).sigmoid()
+    y.label = "o21"
+    shown = f"{1 / (1 + math.exp(-2 * 0.76133)):.4g}"
+    assert repr(y) == f"Value({shown}, label='o21', op='σ')", "no grad before any backward"
+    y.backward()
+    assert repr(y) == f"Value({shown}, grad=1, label='o21', op='σ')"
+
+
+# --------------------------------------------------------------------------- depth and memory
+
+
+def test_a_million_node_chain_backpropagates_at_the_default_recursion_limit() -> None:
+    assert sys.getrecursionlimit() <= 10_000
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + 0.0  # each step one + node and one constant: 2,000,001 nodes
+    y.backward()
+    assert x.grad == 1.0
+
+
+def test_a_dropped_graph_is_freed_without_the_cyclic_collector() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        x = Value(0.5)
+        y = x
+        for _ in range(1000):
+            y = (y * 1.0001 + 0.001).tanh()
+        y.backward()
+        del y
+        # everything unreachable was freed by reference counting: no cycles to find
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_nodes_have_slots() -> None:
+    assert not hasattr(Value(1.0), "__dict__")
