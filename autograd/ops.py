@@ -109,7 +109,7 @@ def power(x: float, n: float) -> Rule:
     if n == 0:
         return out, (0.0,)
     if x == 0 and n < 1:
-        return out, (math.inf,)  # the slope of x^n at 0 for 0 < n < 1, as PyTorch reports it
+        return out, (math.copysign(math.inf, x),)  # x^n's slope at ±0 for n < 1, signed as in PyTorch
     return out, (n * _power("pow", x, n - 1),)
 
 
@@ -138,11 +138,11 @@ def log(x: float) -> Rule:
 
 
 def sqrt(x: float) -> Rule:
-    """√x for x ≥ 0; ∂/∂x = 1/(2√x), infinite at 0 as in PyTorch."""
+    """√x for x ≥ 0; ∂/∂x = 1/(2√x), infinite at ±0 (signed) as in PyTorch."""
     if x < 0:
         raise ValueError(f"sqrt: input must be >= 0, got {x!r}")
     out = math.sqrt(x)
-    return out, (0.5 / out if out else math.inf,)
+    return out, (0.5 / out if out else math.copysign(math.inf, out),)
 
 
 def tanh(x: float) -> Rule:
