@@ -266,11 +266,22 @@ def _fill(template: str, names: Names, out: str, params: Params) -> str:
     text = template.format(x=a, a=a, b=b, out=_operand(out))
     for key, value in params.items():
         text = text.replace(f"⟨{key}⟩", _fmt(value))
-    return text.replace("⟨n−1⟩", _fmt(params.get("n", 1.0) - 1))
+    return text
 
 
 def _per_input(*templates: str) -> Formula:
     return lambda i, names, out, params: _fill(templates[i], names, out, params)
+
+
+def _power_formula(i: int, names: Names, out: str, params: Params) -> str:
+    """n·x^(n−1), written as the notes would: ``2·e`` rather than ``2·e^1``."""
+    n = params.get("n", 2.0)
+    if n in (0.0, 1.0):
+        return _fmt(n)
+    x = _operand(names[0]) if names else "x"
+    exponent = n - 1
+    power = x if exponent == 1 else f"{x}^{_fmt(exponent)}" if exponent > 0 else f"{x}^({_fmt(exponent)})"
+    return f"{_fmt(n)}·{power}"
 
 
 def _dot_formula(i: int, names: Names, out: str, params: Params) -> str:
@@ -298,7 +309,7 @@ def _show_sum(names: Names, params: Params) -> str:
 
 def _show_dot(names: Names, params: Params) -> str:
     n = len(names) // 2
-    return " + ".join(f"{w}·{x}" for w, x in zip(names[:n], names[n:]))
+    return " + ".join(f"{_operand(w)}·{_operand(x)}" for w, x in zip(names[:n], names[n:]))
 
 
 def _show_softmax(names: Names, params: Params) -> str:
@@ -400,7 +411,7 @@ OPS: dict[str, Op] = {
         ),
         _op("neg", "neg", neg, 1, _per_input("−1"), "−{x}"),
         _op("abs", "abs", absolute, 1, _per_input("sign({x})"), "|{x}|"),
-        _op("pow_const", "**⟨n⟩", power, 1, _per_input("⟨n⟩·{x}^⟨n−1⟩"), "{x}^⟨n⟩", params=(("n", 2.0),)),
+        _op("pow_const", "**⟨n⟩", power, 1, _power_formula, "{x}^⟨n⟩", params=(("n", 2.0),)),
         _op(
             "exp_base",
             "⟨base⟩**",
