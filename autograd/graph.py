@@ -28,18 +28,26 @@ def topological_order(roots: Value | Iterable[Value]) -> list[Value]:
     start = [roots] if isinstance(roots, Value) else list(roots)
     order: list[Value] = []
     visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False) for root in reversed(start)]
-    append, pop, push, seen, mark = order.append, stack.pop, stack.append, visited.__contains__, visited.add
+    # A node waiting for its parents sits on the stack under a None marker: popping the
+    # marker means its parents are done. A marker instead of (node, done) pairs, and
+    # leaves placed at once, because this loop runs once per edge of the graph.
+    stack: list[Value | None] = start[::-1]
+    append, pop, push, mark = order.append, stack.pop, stack.append, visited.add
     while stack:
-        node, expanded = pop()
-        if expanded:
-            append(node)
-        elif not seen(node):
+        node = pop()
+        if node is None:
+            append(pop())  # type: ignore[arg-type]
+        elif node not in visited:
             mark(node)
-            push((node, True))
-            for parent in node._parents:
-                if not seen(parent):
-                    push((parent, False))
+            parents = node._parents
+            if parents:
+                push(node)
+                push(None)
+                for parent in parents:
+                    if parent not in visited:
+                        push(parent)
+            else:
+                append(node)
     return order
 
 
