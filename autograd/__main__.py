@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from . import graph
+from . import expr, graph
+from .draw import GraphvizNotFoundError, save_graph, writable_target
+from .trace import chain_rule
 from .value import Value, dot
 
 
@@ -55,11 +58,7 @@ def demo(out: str = "demo.png") -> None:
     for node in graph.backward_order(loss):
         print(f"  ∂L/∂{node.label:<3} = {node.grad: .6g}")
     try:
-        from .draw import save_graph
-
         save_graph(loss, out, edge_derivatives=True)
-    except NotImplementedError:
-        pass
     except Exception as error:  # drawing is a bonus of the demo, never its failure
         print(f"\n(no picture: {error})")
     else:
@@ -67,14 +66,162 @@ def demo(out: str = "demo.png") -> None:
     print("Notebooks that walk through the notes: jupyter lab notebooks/")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograd", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+EXIT_BAD_INPUT = 2
+EXIT_NO_GRAPHVIZ = 1
+
+EXPR_HELP = f"""\
+EXPR uses numbers, the names given with --let, + - * / **, parentheses and the
+functions {", ".join(expr.FUNCTIONS)}.
+It is checked against a whitelist and never run as Python. An EXPR that starts
+with "-" needs a leading space: " -x*w".
+
+exit status: 0 done; 2 bad EXPR, --let, --wrt or output path (nothing is written);
+1 Graphviz's dot program is missing (a .dot or .gv file needs no program)."""
+
+DRAW_EXAMPLES = """\
+  python -m autograd draw "tanh(x*w + b)" --let x=2 w=-3 b=6.88 --out graph.png
+  python -m autograd draw "sigmoid(x1*w1 + x2*w2 + b)" --let x1=1 x2=0 w1=0.5 w2=-1 b=0.1 \\
+      --edge-derivatives --out neuron.svg"""
+
+TRACE_EXAMPLES = """\
+  python -m autograd trace "tanh(x*w + b)" --let x=2 w=-3 b=6.88 --wrt w
+  python -m autograd trace "(y - sigmoid(x*w + b))**2" --let x=1.5 w=0.4 b=0.1 y=1 --wrt b"""
+
+
+class _Refused(Exception):
+    """Bad input from the command line: a message for stderr and exit status 2."""
+
+
+def _inputs(bindings: Sequence[str]) -> dict[str, Value]:
+    """``--let x=2 w=-3`` → named leaf Values, each labelled with its name."""
+    values: dict[str, Value] = {}
+    for binding in bindings:
+        name, number = expr.parse_binding(binding)
+        if name in values:
+            raise expr.ExpressionError(f"--let {binding!r}: {name!r} is given twice")
+        values[name] = Value(number, name)
+    return values
+
+
+def _names(inputs: dict[str, Value]) -> str:
+    return ", ".join(inputs) or "none"
+
+
+def _build(text: str, bindings: Sequence[str]) -> tuple[Value, dict[str, Value]]:
+    """EXPR's graph over the ``--let`` inputs; the output is called f, as in ∂f/∂w."""
+    inputs = _inputs(bindings)
+    root = expr.evaluate(text, inputs)
+    if not root.label:
+        root.label = next(name for name in ("f", "out", "f_out") if name not in inputs)
+    return root, inputs
+
+
+def draw_command(args: argparse.Namespace) -> None:
+    """Build EXPR, backpropagate, print the value and gradients, write the picture."""
+    try:
+        writable_target(args.out)  # before any work, so a bad path costs nothing
+    except (OSError, ValueError) as error:
+        raise _Refused(str(error)) from None
+    root, inputs = _build(args.expression, args.let)
+    focus = None
+    if args.focus is not None:
+        if args.focus not in inputs:
+            raise _Refused(f"--focus {args.focus}: not a name given with --let ({_names(inputs)})")
+        focus = inputs[args.focus]
+    root.backward()
+    try:
+        written = save_graph(
+            root, args.out, grads=not args.no_grads, edge_derivatives=args.edge_derivatives, focus=focus
+        )
+    except (OSError, ValueError) as error:
+        raise _Refused(str(error)) from None
+    print(f"{root.label} = {args.expression.strip()} = {root.data:.6g}")
+    for name, value in inputs.items():
+        print(f"  ∂{root.label}/∂{name} = {value.grad:.6g}")
+    print(f"graph written to {written}")
+
+
+def trace_command(args: argparse.Namespace) -> None:
+    """Build EXPR and print ∂EXPR/∂wrt as the sum over paths of products of local derivatives."""
+    root, inputs = _build(args.expression, args.let)
+    if args.wrt not in inputs:
+        raise _Refused(f"--wrt {args.wrt}: not a name given with --let ({_names(inputs)})")
+    root.backward()
+    print(chain_rule(root, inputs[args.wrt]))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m autograd",
+        description="chainrule from the command line: the notes' example, graph pictures, chain-rule traces.",
+        epilog=f"examples:\n  python -m autograd demo\n{DRAW_EXAMPLES}\n{TRACE_EXAMPLES}\n\n{EXPR_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,draw,trace}")
     demo_parser = commands.add_parser("demo", help="the lecture notes' worked example, forward and backward")
-    demo_parser.add_argument("--out", default="demo.png", help="where to write the picture (default demo.png)")
+    demo_parser.add_argument(
+        "--out", default="demo.png", help="where to write the picture (default demo.png)"
+    )
+
+    draw_parser = _expression_command(
+        commands, "draw", "build EXPR, run backward, write its computation graph", DRAW_EXAMPLES
+    )
+    draw_parser.add_argument(
+        "--out", default="graph.png", help="PNG, SVG, PDF, or DOT source (.dot, .gv) by extension"
+    )
+    draw_parser.add_argument("--no-grads", action="store_true", help="show data only, no gradients")
+    draw_parser.add_argument(
+        "--edge-derivatives", action="store_true", help="write each edge's local derivative on it"
+    )
+    draw_parser.add_argument("--focus", metavar="NAME", help="draw only the part between NAME and EXPR")
+
+    trace_parser = _expression_command(
+        commands,
+        "trace",
+        "print ∂EXPR/∂NAME: the sum over paths of products of local derivatives",
+        TRACE_EXAMPLES,
+    )
+    trace_parser.add_argument(
+        "--wrt", required=True, metavar="NAME", help="the input to differentiate with respect to"
+    )
+    return parser
+
+
+def _expression_command(commands: Any, name: str, summary: str, examples: str) -> argparse.ArgumentParser:
+    command: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=summary,
+        description=summary,
+        epilog=f"examples:\n{examples}\n\n{EXPR_HELP}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument("expression", metavar="EXPR", help='the expression, e.g. "tanh(x*w + b)"')
+    command.add_argument(
+        "--let", nargs="+", action="extend", default=[], metavar="NAME=NUMBER", help="the inputs: x=2 w=-3"
+    )
+    return command
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo(args.out)
+        return 0
+    command = draw_command if args.command == "draw" else trace_command
+    try:
+        command(args)
+    except expr.ExpressionError as error:
+        print(f"{parser.prog} {args.command}: error: {error}", file=sys.stderr)
+        if error.caret():
+            print(error.caret(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except _Refused as error:
+        print(f"{parser.prog} {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except GraphvizNotFoundError as error:
+        print(f"{parser.prog} {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_NO_GRAPHVIZ
     return 0
 
 

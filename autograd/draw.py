@@ -192,6 +192,22 @@ def save_graph(root: Value | Sequence[Value], path: str | os.PathLike[str], **op
     program. The file appears whole or not at all: it is written to a temporary file
     beside it and then renamed.
     """
+    target = writable_target(path)
+    suffix = target.suffix.lower()
+    picture = draw(root, **options)
+    if suffix in SOURCE_SUFFIXES:
+        data: bytes = picture.source.encode("utf-8")
+    else:
+        data = picture.pipe(format=suffix[1:])
+    _write_atomically(target, data)
+    return target
+
+
+def writable_target(path: str | os.PathLike[str]) -> Path:
+    """``path`` if ``save_graph`` can write it: a known extension in an existing, writable directory.
+
+    Raises ``ValueError`` for an unknown extension, ``OSError`` for a bad place.
+    """
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in SOURCE_SUFFIXES and suffix[1:] not in RENDERED_FORMATS:
@@ -204,12 +220,6 @@ def save_graph(root: Value | Sequence[Value], path: str | os.PathLike[str], **op
         raise IsADirectoryError(f"save_graph: {str(target)!r} is a directory, not a file name")
     if not os.access(directory, os.W_OK):
         raise PermissionError(f"save_graph: the directory {str(directory)!r} is not writable")
-    picture = draw(root, **options)
-    if suffix in SOURCE_SUFFIXES:
-        data: bytes = picture.source.encode("utf-8")
-    else:
-        data = picture.pipe(format=suffix[1:])
-    _write_atomically(target, data)
     return target
 
 
@@ -321,8 +331,12 @@ def _highlighted(highlight: Highlight | None) -> tuple[set[Value], set[Edge]]:
         elif hasattr(item, "nodes"):
             path = list(item.nodes)
             lit_nodes.update(path)
-            for a, b in itertools.pairwise(path):
-                lit_edges.update(_edges_between(a, b) or _edges_between(b, a))
+            exact = [(e.parent, e.child, e.index) for e in getattr(item, "edges", ())]
+            if exact:  # a path through x * x uses one of its two edges
+                lit_edges.update(exact)
+            else:
+                for a, b in itertools.pairwise(path):
+                    lit_edges.update(_edges_between(a, b) or _edges_between(b, a))
         elif hasattr(item, "paths"):
             pending.extend(item.paths)
         elif isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
