@@ -31,7 +31,7 @@ def topological_order(roots: Value | Iterable[Value]) -> list[Value]:
     # A node waiting for its parents sits on the stack under a None marker: popping the
     # marker means its parents are done. A marker instead of (node, done) pairs, and
     # leaves placed at once, because this loop runs once per edge of the graph.
-    stack: list[Value | None] = start[::-1]
+    stack: list[Value | None] = list(reversed(start))
     append, pop, push, mark = order.append, stack.pop, stack.append, visited.add
     while stack:
         node = pop()

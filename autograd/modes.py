@@ -13,7 +13,7 @@ class _Mode:
     an instance slot is read faster than a class attribute.
     """
 
-    __slots__ = ("grad_enabled", "anomaly", "plain", "scope")
+    __slots__ = ("anomaly", "grad_enabled", "plain", "scope")
 
     def __init__(self) -> None:
         self.grad_enabled = True

@@ -82,7 +82,8 @@ def _is_number(x: object) -> bool:
 
 
 def _unary(x: Value, op: Op) -> Value:
-    data, local_grads = op(x.data)
+    # Only bound ops (x ** 2, leaky_relu's slope) need Op.__call__ to pass their numbers.
+    data, local_grads = op(x.data) if op.params else op.rule(x.data)
     return _node(data, local_grads, (x,), op)
 
 
@@ -91,7 +92,7 @@ def _binary(a: Value, b: Value, op: Op) -> Value:
     return _node(data, local_grads, (a, b), op)
 
 
-_ADD, _SUB, _MUL, _DIV = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"]
+_ADD, _SUB, _MUL, _DIV, _DOT = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["dot"]
 _add, _sub, _mul, _div = ops.add, ops.sub, ops.mul, ops.div
 
 
@@ -406,16 +407,20 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - autograd.sum, like 
 
 def dot(ws: Sequence[Operand], xs: Sequence[Operand]) -> Value:
     """z = Σ wᵢxᵢ as one node: the neuron's weighted sum, one edge per weight and input."""
-    w_values, x_values = _values(ws, "dot"), _values(xs, "dot")
-    if len(w_values) != len(x_values):
-        raise ValueError(f"dot: {len(w_values)} weights but {len(x_values)} inputs")
-    if not w_values:
+    ws, xs = tuple(ws), tuple(xs)
+    parents = ws + xs
+    # Every neuron call lands here: when all inputs are Values, one pass reads their data.
+    data = [p.data for p in parents if type(p) is Value]
+    if len(data) != len(parents) or len(ws) != len(xs):
+        w_values, x_values = _values(ws, "dot"), _values(xs, "dot")
+        if len(w_values) != len(x_values):
+            raise ValueError(f"dot: {len(w_values)} weights but {len(x_values)} inputs")
+        parents = w_values + x_values
+        data = [p.data for p in parents]
+    if not parents:
         return Value(0.0)
-    data = 0.0
-    w_data = [w.data for w in w_values]
-    x_data = [x.data for x in x_values]
-    data, local_grads = ops.dot(*w_data, *x_data)
-    return _node(data, local_grads, w_values + x_values, OPS["dot"])
+    value, local_grads = ops.dot(*data)
+    return _node(value, local_grads, parents, _DOT)  # type: ignore[arg-type]  # Values, checked above
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:
