@@ -240,6 +240,8 @@ class ChainRule:
         self.wrt = wrt
         self.max_paths = max_paths
         self.names = node_names(root)
+        if wrt not in self.names:  # unrelated to root: named within its own graph
+            self.names[wrt] = node_names(wrt)[wrt]
         between = graph.nodes_between(root, wrt)
         self.count = graph.count_paths(root, wrt)
         self.by_node = _reverse_mode(root, between)
