@@ -1,0 +1,343 @@
+"""Neuron, Layer, MLP and the Perceptron: the notes' networks, node by node.
+
+A neuron makes exactly three nodes per call, labelled as the notes name them:
+
+- ``Σwx``: the weighted sum Σ wᵢxᵢ, one ``dot`` node with an edge per weight and input;
+- ``z``: z = Σ wᵢxᵢ + b;
+- ``o``: the output o = activation(z) (no node for a linear neuron, whose output is z).
+
+Its parameters are labelled ``w1 … wn`` (the weight of xᵢ), ``b`` and, for PReLU, ``α``;
+every node and parameter carries the neuron's scope, e.g. ``layers.1.neurons.0``, so
+drawings cluster by it and traces name nodes with it. Inputs given as plain numbers become
+leaves labelled ``x1 … xn``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value, dot, no_grad, scope, softmax
+
+from . import activations
+from . import init as initializers
+from .init import Initializer, Seed
+from .module import Module
+
+Inputs = Sequence[float | Value]
+ActivationSpec = str | Callable[[Value], Value]
+
+
+def _check_size(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{what} must be at least 1, got {value}")
+    return value
+
+
+def _activation_name(activation: ActivationSpec | None) -> str:
+    """The activation's name, checked against the table (a callable goes by its __name__)."""
+    if activation is None:
+        return "linear"
+    if callable(activation):
+        return getattr(activation, "__name__", type(activation).__name__)
+    activations.get(activation)  # raises ValueError listing the known names
+    return activation
+
+
+def _labelled_inputs(x: Inputs, labels: tuple[str, ...], owner: Module) -> list[Value]:
+    """The inputs as Values: numbers become leaves labelled x1 … xn, Values pass as they are."""
+    if isinstance(x, Value):
+        x = [x]
+    elif isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        raise TypeError(f"{owner!r} takes a list of numbers or Values, got {type(x).__name__}")
+    if len(x) != len(labels):
+        raise ValueError(f"{owner!r} takes {len(labels)} inputs, got {len(x)}")
+    return [v if isinstance(v, Value) else Value(v, label) for v, label in zip(x, labels)]
+
+
+class Neuron(Module):
+    """One artificial neuron: z = Σ xᵢwᵢ + b, then o = activation(z).
+
+    ``activation`` is a name from ``nn.activations`` (default ``"relu"``, as micrograd)
+    or a function of z; ``"prelu"`` gives the neuron a learnable slope α (start 0.25, as
+    PyTorch), listed by ``parameters()`` after w and b. Weights come from ``init``
+    (``"uniform"``, ``"xavier"``, ``"he"`` or a callable, see ``nn.init``) drawn from
+    ``seed``; the bias starts at 0. ``fan_out`` is the size of the neuron's layer, for xavier.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: ActivationSpec = "relu",
+        *,
+        init: str | Initializer = "uniform",
+        seed: Seed = None,
+        fan_out: int = 1,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        name = _activation_name(activation)
+        if name in activations.LAYER_WISE:
+            raise ValueError(
+                f"{name} acts on a whole layer's outputs: use Layer(nin, nout, activation={name!r})"
+            )
+        generator = initializers.rng(seed)
+        draw = initializers.get(init)
+        fan_out = _check_size(fan_out, "fan_out")
+        self.w = [Value(draw(nin, fan_out, generator), f"w{i}") for i in range(1, nin + 1)]
+        self.b = Value(0.0, "b")
+        self.alpha: Value | None = None
+        self.activation = name
+        # Resolved once here so a call does no lookup by name; None means linear: no node.
+        self._activate: Callable[[Value], Value] | None
+        if callable(activation):
+            self._activate = activation
+        elif name == "prelu":
+            self.alpha = Value(0.25, "α")
+            self._activate = functools.partial(activations.prelu, alpha=self.alpha)
+        elif name == "linear":
+            self._activate = None
+        else:
+            self._activate = activations.ACTIVATIONS[name]  # type: ignore[assignment]
+        # The parameters were made in the scope the layer set up (e.g. layers.1.neurons.0):
+        # every call's nodes go there too.
+        self._scope = scope(self.b.scope)
+        self._input_labels = tuple(f"x{i}" for i in range(1, nin + 1))
+
+    def __call__(self, x: Inputs) -> Value:
+        """o = activation(Σ xᵢwᵢ + b) for one sample x of ``nin`` numbers or Values."""
+        return self._forward(_labelled_inputs(x, self._input_labels, self))
+
+    def _forward(self, x: Sequence[Value]) -> Value:
+        # The hot path of training: three nodes, one scope, no lookups or formatting.
+        with self._scope:
+            weighted = dot(self.w, x)
+            weighted.label = "Σwx"
+            z = weighted + self.b
+            z.label = "z"
+            if self._activate is None:
+                return z
+            out = self._activate(z)
+            out.label = "o"
+        return out
+
+    def parameters(self) -> list[Value]:
+        extra = [self.alpha] if self.alpha is not None else []
+        return [*self.w, self.b, *extra]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        named = [(f"w.{i}", w) for i, w in enumerate(self.w)]
+        named.append(("b", self.b))
+        if self.alpha is not None:
+            named.append(("alpha", self.alpha))
+        return named
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": type(self).__name__, "nin": self.nin, "activation": self.activation}
+
+    def describe(self) -> str:
+        return f"{self.nin} input{'' if self.nin == 1 else 's'}, {self.activation}"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same inputs; returns their outputs as a list (or the one
+    Value when ``nout == 1``, as micrograd). ``activation="softmax"`` makes the neurons
+    linear and applies softmax over their outputs (nodes labelled ``s1 … sk``)."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: ActivationSpec = "relu",
+        *,
+        init: str | Initializer = "uniform",
+        seed: Seed = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.nout = _check_size(nout, "nout")
+        self.activation = _activation_name(activation)
+        self._softmax = self.activation == "softmax"
+        generator = initializers.rng(seed)
+        # `scope("")` adds nothing and yields the scope we are in (e.g. layers.1): this layer's.
+        with scope("") as path:
+            self._scope = scope(path)
+        neuron_activation: ActivationSpec = "linear" if self._softmax else activation
+        self.neurons: list[Neuron] = []
+        for j in range(nout):
+            with scope(f"neurons.{j}"):
+                neuron = Neuron(nin, neuron_activation, init=init, seed=generator, fan_out=nout)
+            self.neurons.append(neuron)
+        self._input_labels = tuple(f"x{i}" for i in range(1, nin + 1))
+        self._output_labels = tuple(f"s{k}" for k in range(1, nout + 1))
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        out = self._forward(_labelled_inputs(x, self._input_labels, self))
+        return out[0] if len(out) == 1 else out
+
+    def _forward(self, x: Sequence[Value]) -> list[Value]:
+        out = [neuron._forward(x) for neuron in self.neurons]
+        if self._softmax:
+            with self._scope:
+                out = softmax(out)
+                for node, label in zip(out, self._output_labels):
+                    node.label = label
+        return out
+
+    def parameters(self) -> list[Value]:
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"neurons.{j}.{name}", p)
+            for j, neuron in enumerate(self.neurons)
+            for name, p in neuron.named_parameters()
+        ]
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}
+
+    def describe(self) -> str:
+        return f"{self.nin} → {self.nout}, {self.activation}"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(2, [16, 16, 1])`` is micrograd's, with ReLU hidden
+    layers and a linear output. ``output_activation`` (None = linear) sets the last layer's:
+    ``"sigmoid"`` for a binary probability, ``"softmax"`` for class probabilities.
+
+    Calling it on one sample (a list of numbers or Values) returns a Value when the last
+    layer has one neuron, else a list. One ``seed`` (or ``random.Random``) draws every weight.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: ActivationSpec = "relu",
+        output_activation: ActivationSpec | None = None,
+        *,
+        init: str | Initializer = "uniform",
+        seed: Seed = None,
+    ) -> None:
+        self.nin = _check_size(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        self.nouts = [_check_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        self.activation = _activation_name(activation)
+        self.output_activation = _activation_name(output_activation)
+        generator = initializers.rng(seed)
+        sizes = [nin, *self.nouts]
+        last = len(self.nouts) - 1
+        self.layers: list[Layer] = []
+        for i in range(len(self.nouts)):
+            layer_activation = activation if i < last else (output_activation or "linear")
+            with scope(f"layers.{i}"):
+                layer = Layer(sizes[i], sizes[i + 1], layer_activation, init=init, seed=generator)
+            self.layers.append(layer)
+        self._input_labels = tuple(f"x{i}" for i in range(1, nin + 1))
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        out = _labelled_inputs(x, self._input_labels, self)
+        for layer in self.layers:
+            out = layer._forward(out)
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for neuron in layer.neurons for p in neuron.parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [
+            (f"layers.{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def children(self) -> list[tuple[str, Module]]:
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
+
+    def architecture(self) -> dict[str, Any]:
+        return {
+            "type": "MLP",
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+        }
+
+    def describe(self) -> str:
+        sizes = " → ".join(str(n) for n in [self.nin, *self.nouts])
+        if len(self.nouts) == 1:
+            return f"{sizes}, {self.output_activation}"
+        output = "" if self.output_activation == "linear" else f", {self.output_activation} output"
+        return f"{sizes}, {self.activation}{output}"
+
+
+@dataclass(frozen=True)
+class PerceptronFit:
+    """What ``Perceptron.fit`` did: ``converged`` (an epoch with no mistake), the number of
+    ``epochs`` run, and the ``mistakes`` made in each epoch."""
+
+    converged: bool
+    epochs: int
+    mistakes: list[int] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        if self.converged:
+            return f"converged after {self.epochs} epochs: every sample classified right"
+        left = self.mistakes[-1] if self.mistakes else 0
+        return (
+            f"did not converge in {self.epochs} epochs ({left} mistakes in the last one): "
+            "the data may not be linearly separable"
+        )
+
+
+class Perceptron(Neuron):
+    """The notes' single-layer binary classifier: ŷ = step(Σ xᵢwᵢ + b), 1 if z > 0 else 0.
+
+    It learns by the perceptron rule, not by gradients (step′ = 0): for each sample,
+    w ← w + η(y − ŷ)x and b ← b + η(y − ŷ). It finds a separating line whenever the data
+    are linearly separable (the notes' pass/fail table) and never on XOR. Weights start at
+    0 (the classic start) unless ``init`` says otherwise.
+    """
+
+    def __init__(self, nin: int, *, init: str | Initializer = "zeros", seed: Seed = None) -> None:
+        super().__init__(nin, "step", init=init, seed=seed)
+
+    def predict(self, x: Inputs) -> int:
+        """ŷ ∈ {0, 1} for one sample, building no graph."""
+        with no_grad():
+            return int(self(x).data)
+
+    def fit(
+        self, X: Sequence[Inputs], y: Sequence[float], *, lr: float = 1.0, epochs: int = 1000
+    ) -> PerceptronFit:
+        """Apply the perceptron rule sample by sample until an epoch makes no mistake or
+        ``epochs`` run out. Labels must be 0 or 1. Returns a ``PerceptronFit``; not
+        converging (XOR) is a result, not an error."""
+        if len(X) != len(y):
+            raise ValueError(f"Perceptron.fit: {len(X)} samples but {len(y)} labels")
+        for i, label in enumerate(y):
+            if label not in (0, 1):
+                raise ValueError(f"Perceptron.fit: labels must be 0 or 1, got {label!r} at index {i}")
+        _check_size(epochs, "epochs")
+        mistakes: list[int] = []
+        for _ in range(epochs):
+            wrong = 0
+            for x, target in zip(X, y):
+                error = target - self.predict(x)
+                if error:
+                    wrong += 1
+                    step = lr * error
+                    for w, xi in zip(self.w, x):
+                        w.data += step * float(xi)
+                    self.b.data += step
+            mistakes.append(wrong)
+            if wrong == 0:
+                return PerceptronFit(True, len(mistakes), mistakes)
+        return PerceptronFit(False, len(mistakes), mistakes)
+
+    def architecture(self) -> dict[str, Any]:
+        return {"type": "Perceptron", "nin": self.nin}

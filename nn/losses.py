@@ -1,0 +1,218 @@
+"""Loss functions L(predictions, targets): how wrong the network is, as one Value to backpropagate.
+
+Each takes the predictions (a Value, or a list of them, one per sample) and the targets
+(numbers, or Values), and returns the mean over the samples. Mismatched lengths raise
+ValueError. Every node a loss makes carries the scope ``loss``.
+
+- ``mse``: regression, L = mean (ŷ − y)²; ``mae``: mean |ŷ − y|, less swayed by outliers;
+- ``bce``: binary classification on probabilities (a sigmoid output);
+- ``bce_with_logits``: the same on raw scores z, stable for any z;
+- ``cross_entropy``: multiclass, on a list of logits per sample and a class index;
+- ``hinge``: micrograd's max-margin loss, targets −1 or +1;
+- ``l2``: a penalty α·Σ w² to add to any of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import autograd
+from autograd import Value, dot, log_softmax, scope
+
+Number = int | float
+Predictions = Value | Number | Sequence[Value | Number]
+Targets = Value | Number | Sequence[Value | Number]
+Term = Callable[[Value, Any, int], Value]
+
+_LOG_FLOOR = -100.0
+"""bce clamps each log-probability at −100, as PyTorch's BCELoss does, so p = 0 or 1 gives a finite loss."""
+
+
+def _as_list(items: object, what: str, name: str) -> list[Any]:
+    if isinstance(items, (Value, int, float)):
+        return [items]
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise TypeError(
+            f"{name}: {what} must be a Value, a number or a list of them, got {type(items).__name__}"
+        )
+    return list(items)
+
+
+def _mean_of(name: str, predictions: Predictions, targets: Targets, term: Term) -> Value:
+    """mean over samples of term(ŷᵢ, yᵢ, i), after checking that the two lists pair up."""
+    ys_hat = _as_list(predictions, "predictions", name)
+    ys = _as_list(targets, "targets", name)
+    if len(ys_hat) != len(ys):
+        raise ValueError(f"{name}: {len(ys_hat)} predictions but {len(ys)} targets")
+    if not ys_hat:
+        raise ValueError(f"{name}: needs at least one prediction")
+    with scope("loss"):
+        terms = [
+            term(y_hat if isinstance(y_hat, Value) else Value(y_hat, f"ŷ{i + 1}"), y, i)
+            for i, (y_hat, y) in enumerate(zip(ys_hat, ys))
+        ]
+        loss = autograd.sum(terms) / len(terms)
+        loss.label = "L"
+    return loss
+
+
+def _number(value: object) -> float:
+    return value.data if isinstance(value, Value) else float(value)  # type: ignore[arg-type]
+
+
+def mse(predictions: Predictions, targets: Targets) -> Value:
+    """Mean squared error: L = (1/n) Σ (ŷᵢ − yᵢ)², for regression (a linear output)."""
+    return _mean_of("mse", predictions, targets, lambda y_hat, y, i: (y_hat - y) ** 2)
+
+
+def mae(predictions: Predictions, targets: Targets) -> Value:
+    """Mean absolute error: L = (1/n) Σ |ŷᵢ − yᵢ|; its gradient is ±1/n, so outliers weigh less."""
+    return _mean_of("mae", predictions, targets, lambda y_hat, y, i: abs(y_hat - y))
+
+
+def _log_clamped(p: Value) -> Value:
+    if p.data > 0 and math.log(p.data) >= _LOG_FLOOR:
+        return p.log()
+    return Value(_LOG_FLOOR, "−100")
+
+
+def bce(probabilities: Predictions, targets: Targets) -> Value:
+    """Binary cross-entropy on probabilities p = σ(z): L = −(1/n) Σ [y ln p + (1 − y) ln(1 − p)].
+
+    For a sigmoid output. Each log is clamped at −100 (PyTorch's BCELoss), so p = 0 or 1
+    gives a large but finite loss. Probabilities and targets must lie in [0, 1]. On raw
+    scores, ``bce_with_logits`` is more stable.
+    """
+
+    def term(p: Value, y: Any, i: int) -> Value:
+        if not 0.0 <= p.data <= 1.0:
+            raise ValueError(
+                f"bce: probabilities must lie in [0, 1], got {p.data!r} at index {i} "
+                "(for raw scores use bce_with_logits)"
+            )
+        target = _number(y)
+        if not 0.0 <= target <= 1.0:
+            raise ValueError(f"bce: targets must lie in [0, 1], got {target!r} at index {i}")
+        # a term weighted by 0 is left out, so for y = 1 the graph reads L = −ln p
+        if target == 1.0:
+            return -_log_clamped(p)
+        if target == 0.0:
+            return -_log_clamped(1.0 - p)
+        weighted: Value = y * _log_clamped(p) + (1.0 - y) * _log_clamped(1.0 - p)
+        return -weighted
+
+    return _mean_of("bce", probabilities, targets, term)
+
+
+def bce_with_logits(logits: Predictions, targets: Targets) -> Value:
+    """Binary cross-entropy on a raw score z (the logit, p = σ(z)), stable for any z.
+
+    −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y·z, and softplus is computed
+    without overflow, so z = ±1000 is fine where ln σ(z) would be ln 0.
+    """
+
+    def term(z: Value, y: Any, i: int) -> Value:
+        target = _number(y)
+        if not 0.0 <= target <= 1.0:
+            raise ValueError(f"bce_with_logits: targets must lie in [0, 1], got {target!r} at index {i}")
+        if target == 0.0:
+            return z.softplus()
+        if target == 1.0:
+            return z.softplus() - z
+        weighted: Value = y * z
+        return z.softplus() - weighted
+
+    return _mean_of("bce_with_logits", logits, targets, term)
+
+
+def hinge(scores: Predictions, targets: Targets) -> Value:
+    """micrograd's max-margin (SVM) loss: L = (1/n) Σ max(0, 1 − yᵢ·scoreᵢ) with yᵢ = −1 or +1.
+
+    A sample scored on the right side by a margin of 1 costs nothing. For 0/1 labels
+    use 2y − 1; a score > 0 predicts +1.
+    """
+
+    def term(score: Value, y: Any, i: int) -> Value:
+        target = _number(y)
+        if target == 1.0:
+            return (1.0 - score).relu()
+        if target == -1.0:
+            return (1.0 + score).relu()
+        raise ValueError(
+            f"hinge: targets must be −1 or +1, got {y!r} at index {i} (for 0/1 labels use 2y − 1)"
+        )
+
+    return _mean_of("hinge", scores, targets, term)
+
+
+def cross_entropy(
+    logits: Sequence[Value | Number] | Sequence[Sequence[Value | Number]], targets: int | Sequence[int]
+) -> Value:
+    """Categorical cross-entropy over logits: L = −(1/n) Σ ln softmax(zᵢ)[yᵢ].
+
+    ``logits``: one list of class scores per sample (or one list for one sample, with an
+    int target); ``targets``: the index of each sample's class. Uses ``log_softmax``, so
+    large scores do not overflow. Give it a linear output layer, not a softmax one.
+    """
+    if isinstance(targets, int) and not isinstance(targets, bool):
+        rows: list[Any] = [logits]
+        classes: list[Any] = [targets]
+    else:
+        rows = _as_list(logits, "logits", "cross_entropy")
+        classes = _as_list(targets, "targets", "cross_entropy")
+    if len(rows) != len(classes):
+        raise ValueError(f"cross_entropy: {len(rows)} predictions but {len(classes)} targets")
+    if not rows:
+        raise ValueError("cross_entropy: needs at least one prediction")
+    with scope("loss"):
+        terms = []
+        for i, (row, target) in enumerate(zip(rows, classes)):
+            if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+                raise TypeError(
+                    f"cross_entropy: sample {i}'s logits must be a list of class scores, got {row!r}"
+                )
+            if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(row):
+                raise ValueError(
+                    f"cross_entropy: target {target!r} at index {i} is not a class index "
+                    f"in 0 … {len(row) - 1}"
+                )
+            terms.append(-log_softmax(row)[target])
+        loss = autograd.sum(terms) / len(terms)
+        loss.label = "L"
+    return loss
+
+
+def l2(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
+    """The L2 penalty α·Σ w² (weight decay), to add to a loss: micrograd's demo uses α = 1e-4.
+
+    Σ w² is one ``dot`` node (w · w), whose gradient 2αw pulls every weight toward 0.
+    """
+    params = list(parameters)
+    with scope("loss"):
+        penalty = alpha * dot(params, params)
+        penalty.label = "L2"
+    return penalty
+
+
+LOSSES: dict[str, Callable[..., Value]] = {
+    "mse": mse,
+    "mae": mae,
+    "bce": bce,
+    "bce_with_logits": bce_with_logits,
+    "cross_entropy": cross_entropy,
+    "hinge": hinge,
+}
+"""Every loss by name (``l2`` is a penalty, not a loss of predictions and targets)."""
+
+
+def get(loss: str | Callable[..., Value]) -> Callable[..., Value]:
+    """The loss called ``loss`` (or ``loss`` itself if callable); ValueError listing the names."""
+    if callable(loss):
+        return loss
+    try:
+        return LOSSES[loss]
+    except (KeyError, TypeError):
+        known = ", ".join(LOSSES)
+        raise ValueError(f"unknown loss {loss!r}; known losses: {known}") from None

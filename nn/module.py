@@ -1,0 +1,311 @@
+"""``Module``: what every model shares: its parameters by name, their gradients, and its file.
+
+A model file is JSON::
+
+    {"format": "chainrule.nn", "version": 1,
+     "architecture": {"type": "MLP", "nin": 2, "nouts": [16, 16, 1], ...},
+     "parameters": {"layers.0.neurons.0.w.0": 0.23, ...},
+     "optimizer": {"parameters": [...names...], "state": {...}}}     (only if saved with one)
+
+Floats are written with Python's shortest round-trip repr, so save → load gives back the
+exact same bits. Saving is atomic and loading checks everything before it changes anything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+from autograd import Value
+
+FORMAT = "chainrule.nn"
+VERSION = 1
+"""The model-file format version this library writes and reads."""
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded: not JSON, another format version, another
+    architecture, missing or extra parameters, a value that is not a finite number.
+    The message names the file and what is wrong; the model is left untouched."""
+
+
+class Stateful(Protocol):
+    """What ``save``/``load`` need from an optimizer (``nn.optim.Optimizer`` has it)."""
+
+    @property
+    def params(self) -> list[Value]: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def check_state_dict(self, state: Mapping[str, Any]) -> None: ...
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None: ...
+
+
+class Module:
+    """Base of every model: a tree of modules whose leaves own parameters (Values).
+
+    PyTorch's habits hold: ``parameters()``, ``named_parameters()``, ``zero_grad()``,
+    ``state_dict()`` / ``load_state_dict()``; ``save(path)`` / ``load(path)`` add a file.
+    Dotted names index lists from 0, like Python: ``layers.0.neurons.3.w.1`` is
+    ``model.layers[0].neurons[3].w[1]`` (whose node label is the notes' ``w2``).
+    """
+
+    def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ subclasses provide
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """Every parameter with its stable dotted name, in a fixed order."""
+        return []
+
+    def children(self) -> list[tuple[str, Module]]:
+        """The sub-modules worth printing, with their dotted names."""
+        return []
+
+    def architecture(self) -> dict[str, Any]:
+        """The constructor's arguments that fix the shapes, as JSON-friendly values."""
+        return {"type": type(self).__name__}
+
+    def describe(self) -> str:
+        """The shape and activation for the one-line repr, e.g. ``2 → 16 → 1, relu``."""
+        return ""
+
+    # ------------------------------------------------------------------ shared
+
+    def parameters(self) -> list[Value]:
+        """Every parameter (weights, biases, learned slopes), the list an optimizer takes."""
+        return [p for _, p in self.named_parameters()]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0 before the next backward (leaves accumulate)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value by name."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from ``state``, which must name exactly this model's parameters,
+        each a finite number. Checks all of it first: on ValueError nothing has changed."""
+        values = _checked_parameters(self, state)
+        for name, p in self.named_parameters():
+            p.data = values[name]
+
+    def save(self, path: str | os.PathLike[str], *, optimizer: Stateful | None = None) -> None:
+        """Write the model (and, if given, the optimizer's state) to ``path`` as JSON.
+
+        Atomic: the file is written beside the target, flushed to disk and renamed over it,
+        so a failed or interrupted save leaves the last good file as it was.
+        """
+        text = json.dumps(self._document(optimizer), ensure_ascii=False, allow_nan=False, indent=1)
+        _write_atomically(os.fspath(path), text + "\n")
+
+    def load(self, path: str | os.PathLike[str], *, optimizer: Stateful | None = None) -> None:
+        """Read parameters (and, if given, the optimizer's state) saved by ``save``.
+
+        Everything is checked before any weight changes: JSON syntax, format and version,
+        architecture, parameter names, every value a finite number, the optimizer's state.
+        Raises ``ModelFileError`` naming the file and the problem; the model is untouched.
+        """
+        name = os.fspath(path)
+        with open(name, "rb") as file:
+            raw = file.read()
+        try:
+            values, optimizer_state = self._parse(raw, optimizer)
+        except ValueError as error:
+            raise ModelFileError(f"{name}: {error}") from None
+        for param_name, p in self.named_parameters():
+            p.data = values[param_name]
+        if optimizer is not None and optimizer_state is not None:
+            optimizer.load_state_dict(optimizer_state)
+
+    # ------------------------------------------------------------------ printing
+
+    def __repr__(self) -> str:
+        count = len(self.parameters())
+        size = f"{count} parameter{'' if count == 1 else 's'}"
+        description = self.describe()
+        return (
+            f"{type(self).__name__}({description}; {size})"
+            if description
+            else f"{type(self).__name__}({size})"
+        )
+
+    def __str__(self) -> str:
+        """The module tree, PyTorch style: one line per module, children indented."""
+        return "\n".join(self._tree_lines(""))
+
+    def _tree_lines(self, indent: str) -> Iterator[str]:
+        yield repr(self)
+        for name, child in self.children():
+            lines = child._tree_lines(indent + "  ")
+            yield f"{indent}  ({name}): {next(lines)}"
+            yield from lines
+
+    # ------------------------------------------------------------------ the file
+
+    def _document(self, optimizer: Stateful | None) -> dict[str, Any]:
+        named = self.named_parameters()
+        for name, p in named:
+            if not math.isfinite(p.data):
+                raise ValueError(f"cannot save: parameter {name} is {p.data!r}, not a finite number")
+        document: dict[str, Any] = {
+            "format": FORMAT,
+            "version": VERSION,
+            "architecture": self.architecture(),
+            "parameters": {name: p.data for name, p in named},
+        }
+        if optimizer is not None:
+            document["optimizer"] = {
+                "parameters": _names_in_model(self, optimizer.params),
+                "state": optimizer.state_dict(),
+            }
+        return document
+
+    def _parse(
+        self, raw: bytes, optimizer: Stateful | None
+    ) -> tuple[dict[str, float], Mapping[str, Any] | None]:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ModelFileError(f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise ModelFileError(
+                f"not valid JSON (truncated or corrupt?): {error.msg} at line {error.lineno} "
+                f"column {error.colno}"
+            ) from None
+        if not isinstance(document, dict):
+            raise ModelFileError(f"expected a JSON object at the top, got {_json_type(document)}")
+        if document.get("format") != FORMAT:
+            raise ModelFileError(f"not a chainrule model file (its 'format' is {document.get('format')!r})")
+        version = document.get("version")
+        if version != VERSION or isinstance(version, bool):
+            raise ModelFileError(f"format version {version!r}; this chainrule reads version {VERSION}")
+        architecture = document.get("architecture")
+        expected = self.architecture()
+        if architecture != expected:
+            raise ModelFileError(f"architecture differs: {_difference(architecture, expected)}")
+        values = _checked_parameters(self, document.get("parameters"))
+        if optimizer is None:
+            return values, None
+        saved = document.get("optimizer")
+        if not isinstance(saved, dict):
+            raise ModelFileError("no optimizer state in the file (it was saved without optimizer=...)")
+        names = _names_in_model(self, optimizer.params)
+        if saved.get("parameters") != names:
+            raise ModelFileError("the optimizer's parameters differ from those whose state the file holds")
+        state = saved.get("state")
+        if not isinstance(state, dict):
+            raise ModelFileError(f"optimizer state must be a JSON object, got {_json_type(state)}")
+        try:
+            optimizer.check_state_dict(state)
+        except (TypeError, ValueError) as error:
+            raise ModelFileError(f"optimizer state: {error}") from None
+        return values, state
+
+
+def _checked_parameters(module: Module, state: object) -> dict[str, float]:
+    """``state`` as name → float if it names exactly the module's parameters with finite numbers."""
+    if not isinstance(state, Mapping):
+        raise ValueError(f"parameters must be a mapping of name → number, got {_json_type(state)}")
+    names = [name for name, _ in module.named_parameters()]
+    missing = [name for name in names if name not in state]
+    extra = [name for name in state if name not in set(names)]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing ({_some(missing)})")
+        if extra:
+            parts.append(f"{len(extra)} unexpected ({_some(extra)})")
+        raise ValueError(
+            f"parameters do not match the model's {len(names)}: {'; '.join(parts)}; "
+            f"got {len(state)} parameters"
+        )
+    values = {}
+    for name in names:
+        value = state[name]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"parameter {name} is {_json_type(value)} {value!r}, not a number")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"parameter {name} is {value!r}, not a finite number")
+        values[name] = value
+    return values
+
+
+def _names_in_model(module: Module, params: Sequence[Value]) -> list[str]:
+    name_of = {id(p): name for name, p in module.named_parameters()}
+    names = []
+    for p in params:
+        if id(p) not in name_of:
+            raise ValueError(f"the optimizer holds {p!r}, which is not a parameter of this model")
+        names.append(name_of[id(p)])
+    return names
+
+
+def _some(names: Sequence[str], shown: int = 3) -> str:
+    listed = ", ".join(names[:shown])
+    return listed + (", …" if len(names) > shown else "")
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _difference(found: object, expected: Mapping[str, Any]) -> str:
+    if not isinstance(found, dict):
+        return f"the file has {found!r}, the model is {expected!r}"
+    keys = sorted(set(found) | set(expected), key=str)
+    return "; ".join(
+        f"{key}: file {found.get(key)!r}, model {expected.get(key)!r}"
+        for key in keys
+        if found.get(key) != expected.get(key)
+    )
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write ``text`` to a temporary file in ``path``'s directory, fsync it, then rename it
+    over ``path``: readers see the old file or the new one, never a half-written one."""
+    directory = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644
+    descriptor, temporary = tempfile.mkstemp(
+        dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    # the rename itself is only durable once the directory entry reaches the disk
+    with contextlib.suppress(OSError):
+        directory_descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(directory_descriptor)
+        finally:
+            os.close(directory_descriptor)

@@ -1,0 +1,196 @@
+"""``fit``: the training loop of the notes, with a progress bar and a history.
+
+Each step is forward propagation (the model on a batch), the loss, backward propagation
+(``loss.backward()``, the chain rule) and the weight update (``optimizer.step()``, e.g.
+w_new = w_old − η·∂L/∂w_old), repeated for ``epochs`` passes over the data.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value
+
+from . import losses, optim
+from .init import Seed, rng
+from .layers import Perceptron
+from .module import Module
+
+Output = Value | list[Value]
+Metric = Callable[[Sequence[Output], Sequence[Any]], float]
+
+_PROBABILITY_LOSSES = frozenset({losses.bce, losses.mse, losses.mae})
+"""Losses whose single output reads as a probability or a 0/1 value: accuracy thresholds it at 0.5."""
+
+
+def accuracy(outputs: Sequence[Output], targets: Sequence[Any], threshold: float = 0.5) -> float:
+    """The share of samples classified right.
+
+    Several outputs per sample: the class with the largest output (argmax) must equal the
+    target index. One output: with targets −1 / +1 (hinge), the sign of the output must
+    match; with targets 0 / 1, output > ``threshold`` predicts 1 (0.5 for probabilities,
+    0 for logits).
+    """
+    if len(outputs) != len(targets):
+        raise ValueError(f"accuracy: {len(outputs)} outputs but {len(targets)} targets")
+    if not outputs:
+        raise ValueError("accuracy: needs at least one output")
+    signed = any(_data(t) == -1 for t in targets)
+    right = 0
+    for out, target in zip(outputs, targets):
+        if isinstance(out, list):
+            scores = [o.data for o in out]
+            predicted: float = max(range(len(scores)), key=scores.__getitem__)
+        elif signed:
+            predicted = 1 if out.data > 0 else -1
+        else:
+            predicted = 1 if out.data > threshold else 0
+        right += predicted == _data(target)
+    return right / len(outputs)
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Value) else x
+
+
+METRICS: dict[str, Metric] = {"accuracy": accuracy}
+"""Metrics by name; any callable ``metric(outputs, targets) -> float`` works too."""
+
+
+@dataclass
+class History:
+    """What ``fit`` measured: the mean ``loss`` of every epoch and each metric per epoch.
+
+    ``history["loss"]`` and ``history["accuracy"]`` work too, as in Keras.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    metrics: dict[str, list[float]] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> list[float]:
+        if name == "loss":
+            return self.loss
+        try:
+            return self.metrics[name]
+        except KeyError:
+            raise KeyError(f"no {name!r} in the history; it has: loss, {', '.join(self.metrics)}") from None
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs ran."""
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        if not self.loss:
+            return "History(no epochs)"
+        last = ", ".join(f"{name} {values[-1]:.4g}" for name, values in self.metrics.items())
+        return f"History({self.epochs} epochs, final loss {self.loss[-1]:.4g}{', ' + last if last else ''})"
+
+
+def _batches(
+    n: int, batch_size: int | None, order: list[int], shuffle: bool, generator: Any
+) -> Iterator[list[int]]:
+    if batch_size is None or batch_size >= n:
+        yield order
+        return
+    if shuffle:
+        generator.shuffle(order)
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+def _metric(metric: str | Metric, loss_fn: Callable[..., Value]) -> tuple[str, Metric]:
+    if callable(metric):
+        return getattr(metric, "__name__", "metric"), metric
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; known metrics: {', '.join(METRICS)}")
+    if metric == "accuracy":
+        threshold = 0.5 if loss_fn in _PROBABILITY_LOSSES else 0.0
+        return metric, functools.partial(accuracy, threshold=threshold)
+    return metric, METRICS[metric]
+
+
+def fit(
+    model: Module,
+    X: Sequence[Sequence[float | Value]],
+    y: Sequence[Any],
+    loss: str | Callable[..., Value] = "mse",
+    optimizer: optim.Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    metrics: Sequence[str | Metric] = ("accuracy",),
+    progress: bool = True,
+    *,
+    l2: float = 0.0,
+    shuffle: bool = True,
+    seed: Seed = None,
+) -> History:
+    """Train ``model`` on samples ``X`` with targets ``y``; returns the ``History``.
+
+    ``loss`` is a name from ``nn.losses`` (``"mse"``, ``"bce"``, ``"hinge"``, …) or a
+    function of (outputs, targets); ``l2`` > 0 adds the penalty α·Σ w². ``optimizer``
+    defaults to ``SGD(model.parameters(), lr=0.1)``. ``batch_size=None`` trains on the
+    full batch, in order; otherwise each epoch takes mini-batches, shuffled with ``seed``
+    when ``shuffle``. An epoch's loss is the sample-weighted mean of its batch losses and
+    its metrics are measured on the outputs the batches computed (before each step).
+
+    ``progress=True`` shows a tqdm bar with the running loss (a widget in Jupyter, text in
+    a terminal); ``progress=False`` is silent.
+    """
+    if isinstance(model, Perceptron):
+        raise TypeError(
+            "a Perceptron learns by the perceptron rule, not by gradients (step′ = 0): "
+            "use perceptron.fit(X, y)"
+        )
+    if len(X) != len(y):
+        raise ValueError(f"fit: {len(X)} samples but {len(y)} targets")
+    if not X:
+        raise ValueError("fit: needs at least one sample")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        raise ValueError(f"fit: batch_size must be None or an int >= 1, got {batch_size!r}")
+    loss_fn = losses.get(loss)
+    named_metrics = [_metric(metric, loss_fn) for metric in metrics]
+    if optimizer is None:
+        optimizer = optim.SGD(model.parameters(), lr=0.1)
+    params = model.parameters()
+    generator = rng(seed)
+    order = list(range(len(X)))
+    history = History(metrics={name: [] for name, _ in named_metrics})
+
+    epoch_range: Any = range(epochs)
+    if progress:
+        from tqdm.auto import tqdm  # only needed for the bar; auto picks a widget in Jupyter
+
+        epoch_range = tqdm(epoch_range, desc="fit", unit="epoch")
+    for _ in epoch_range:
+        total = 0.0
+        outputs: list[Output] = []
+        targets: list[Any] = []
+        for batch in _batches(len(X), batch_size, order, shuffle, generator):
+            batch_outputs = [model(X[i]) for i in batch]
+            batch_targets = [y[i] for i in batch]
+            batch_loss = loss_fn(batch_outputs, batch_targets)
+            if l2:
+                batch_loss = batch_loss + losses.l2(params, l2)
+            optimizer.zero_grad()
+            batch_loss.backward()
+            optimizer.step()
+            total += batch_loss.data * len(batch)
+            outputs += batch_outputs
+            targets += batch_targets
+        history.loss.append(total / len(X))
+        for name, metric in named_metrics:
+            history.metrics[name].append(metric(outputs, targets))
+        if progress:
+            summary = {name: f"{values[-1]:.4g}" for name, values in history.metrics.items()}
+            epoch_range.set_postfix(loss=f"{history.loss[-1]:.4g}", **summary, refresh=False)
+    if progress:
+        epoch_range.close()
+    return history
