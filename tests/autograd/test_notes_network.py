@@ -7,6 +7,7 @@ and from torch in float64, never from the library itself.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,11 @@ def test_other_weights_have_the_paths_the_wiring_gives() -> None:
     }
     assert counts == {"w1": 2, "w2": 1, "w4": 1, "w6": 1, "x1": 2, "b31": 1, "y": 1}
     assert str(chain_rule(loss, nodes["w6"])).splitlines()[0] == "∂L/∂w6 = ∂L/∂o31 · ∂o31/∂w6"
+
+
+def test_the_readme_shows_what_chain_rule_prints() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Seeing the chain rule", 1)[1].split("\n## ", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    loss, nodes = notes_network()
+    assert shown == f"{chain_rule(loss, nodes['w1'])}\n"
