@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, SupportsIndex, overload
 
 from . import graph
 from .value import Value
@@ -801,6 +801,17 @@ class ForwardSteps(tuple[ForwardStep, ...]):
     """The forward pass as the notes write it, one line per step; a tuple of ``ForwardStep``."""
 
     __slots__ = ()
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> ForwardStep: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> ForwardSteps: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> ForwardStep | ForwardSteps:
+        if isinstance(index, slice):  # a few steps still print as the notes' lines
+            return ForwardSteps(super().__getitem__(index))
+        return super().__getitem__(index)
 
     def __str__(self) -> str:
         return "\n".join(map(str, self))

@@ -438,3 +438,4 @@ def test_forward_steps_put_every_node_after_its_inputs() -> None:
         assert all(p in seen or p.is_leaf for p in step.node.parents)
         seen.add(step.node)
     assert len(seen) == 15
+    assert str(forward_steps(root)[:2]).splitlines()[1].startswith("Step 2: tanh₁ = tanh(x) = ")
