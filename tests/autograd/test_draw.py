@@ -1,0 +1,514 @@
+"""Drawing: what each picture holds, golden DOT files, files written whole, and the missing `dot`.
+
+Expected numbers are worked out here by hand with float math (tanh(x·w + b) at x = 2,
+w = −3, b = 6.88, the 2-2-1 network's sizes); the golden files pin the exact DOT text
+and are rewritten only by ``python -m tests.golden.regenerate``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import autograd
+from autograd import Value, chain_rule, draw, save_graph, scope
+from autograd.draw import GREY, HIGHLIGHT_COLOR, NOT_RUN_YET, GraphTooLargeError, GraphvizNotFoundError
+from autograd.graph import topological_order
+from tests.autograd.programs import programs, run_autograd
+from tests.golden.cases import DOT_CASES, GOLDEN, neuron, scoped_network, square
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+# --------------------------------------------------------------------------- reading DOT back
+
+_NODE = re.compile(r"^\t+(\w+) \[(.*)\]$")
+_EDGE = re.compile(r"^\t+(\w+) -> (\w+)(?: \[(.*)\])?$")
+_ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
+_CLUSTER = re.compile(r'^\t+subgraph "cluster (.*)" \{$')
+
+
+def _attrs(text: str | None) -> dict[str, str]:
+    return {k: v[1:-1] if v.startswith('"') else v for k, v in _ATTR.findall(text or "")}
+
+
+def nodes_of(source: str) -> dict[str, dict[str, str]]:
+    lines = source.splitlines()
+    return {
+        m[1]: _attrs(m[2]) for line in lines if (m := _NODE.match(line)) and m[1] not in ("graph", "node")
+    }
+
+
+def edges_of(source: str) -> list[tuple[str, str, dict[str, str]]]:
+    return [(m[1], m[2], _attrs(m[3])) for line in source.splitlines() if (m := _EDGE.match(line))]
+
+
+def clusters_of(source: str) -> dict[str, tuple[str, ...]]:
+    """Each node name → the clusters it is drawn in, outermost first."""
+    placed: dict[str, tuple[str, ...]] = {}
+    stack: list[str] = []
+    for line in source.splitlines()[1:]:
+        if m := _CLUSTER.match(line):
+            stack.append(m[1])
+        elif line.strip() == "}":
+            if stack:
+                stack.pop()
+        elif (m := _NODE.match(line)) and m[1] != "graph":
+            placed[m[1]] = tuple(stack)
+    return placed
+
+
+def grads_shown(source: str) -> list[str]:
+    """The labels of the value nodes that show a gradient."""
+    return [a["label"] for a in nodes_of(source).values() if "| grad" in a.get("label", "")]
+
+
+def name_of(root: Value | list[Value], node: Value) -> str:
+    """The DOT name of a node: its position in topological order (documented in autograd.draw)."""
+    return f"n{topological_order(root).index(node)}"
+
+
+def by_label(root: Value, label: str) -> Value:
+    return next(node for node in topological_order(root) if node.label == label)
+
+
+# --------------------------------------------------------------------------- the engine stays light
+
+
+def test_graphviz_is_imported_only_when_a_picture_is_made() -> None:
+    code = (
+        "import sys, autograd, autograd.__main__, autograd.expr\n"
+        "print('graphviz' in sys.modules)\n"
+        "x = autograd.Value(2.0); autograd.draw(x * x)\n"
+        "print('graphviz' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+
+
+# --------------------------------------------------------------------------- what a node shows
+
+
+def test_value_nodes_show_label_data_and_grad_to_four_significant_digits() -> None:
+    y = neuron()
+    t = math.tanh(2.0 * -3.0 + 6.88)  # by hand: y = tanh(x·w + b)
+    dw = 2.0 * (1 - t * t)  # ∂y/∂w = x·(1 − tanh²)
+    shown = nodes_of(draw(y).source)
+    assert shown[name_of(y, by_label(y, "w"))]["label"] == f"{{w | data -3 | grad {dw:.4g}}}"
+    assert shown[name_of(y, y)]["label"] == f"{{y | data {t:.4g} | grad 1}}"
+    six = nodes_of(draw(y, digits=6).source)
+    assert six[name_of(y, y)]["label"] == f"{{y | data {t:.6g} | grad 1}}"
+
+
+def test_op_nodes_show_the_op_symbol() -> None:
+    y = neuron()
+    shown = nodes_of(draw(y).source)
+    product = y.parents[0].parents[0]
+    assert shown[name_of(y, y) + "op"]["label"] == "tanh"
+    assert shown[name_of(y, product) + "op"]["label"] == "×"
+    assert shown[name_of(y, y.parents[0]) + "op"]["label"] == "+"
+
+
+def test_before_backward_there_are_no_grads_and_the_caption_says_so() -> None:
+    y = neuron(run_backward=False)
+    source = draw(y).source
+    assert grads_shown(source) == []
+    assert NOT_RUN_YET in source
+    y.backward()
+    after = draw(y).source
+    assert NOT_RUN_YET not in after
+    assert len(grads_shown(after)) == 6  # x, w, b, x·w, x·w + b, y
+
+
+def test_grads_false_shows_no_grads_and_no_caption() -> None:
+    source = draw(neuron(), grads=False).source
+    assert grads_shown(source) == [] and NOT_RUN_YET not in source
+
+
+def test_a_leaf_that_ran_in_another_graph_shows_no_stale_grad() -> None:
+    y = neuron()  # x took part in a backward through y
+    x = by_label(y, "x")
+    z = x * 5.0
+    source = draw(z).source
+    assert grads_shown(source) == [] and NOT_RUN_YET in source
+
+
+def test_several_outputs_are_drawn_together_and_the_caption_names_the_one_without_backward() -> None:
+    x = Value(2.0, "x")
+    y1, y2 = (x * 3.0).tanh(), (x * 3.0).sigmoid()
+    y1.label, y2.label = "y1", "y2"
+    y1.backward()
+    source = draw([y1, y2]).source
+    labels = [attrs["label"] for attrs in nodes_of(source).values()]
+    assert sum(label.startswith("{y1 |") for label in labels) == 1
+    assert sum(label.startswith("{y2 | data") and "grad" not in label for label in labels) == 1
+    assert "backward not run yet from 'y2'" in source
+
+
+# --------------------------------------------------------------------------- edges
+
+
+def test_edge_derivatives_are_the_stored_local_derivatives() -> None:
+    y = neuron()
+    t = math.tanh(0.88)
+    source = draw(y, edge_derivatives=True).source
+    labelled = {(a, b): attrs.get("label") for a, b, attrs in edges_of(source)}
+    x, w = by_label(y, "x"), by_label(y, "w")
+    product = y.parents[0].parents[0]
+    assert labelled[(name_of(y, x), name_of(y, product) + "op")] == "-3"  # ∂(x·w)/∂x = w
+    assert labelled[(name_of(y, w), name_of(y, product) + "op")] == "2"  # ∂(x·w)/∂w = x
+    assert labelled[(name_of(y, y.parents[0]), name_of(y, y) + "op")] == f"{1 - t * t:.4g}"
+
+
+def test_edge_labels_are_read_from_the_node_not_recomputed() -> None:
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    y = x * w
+    x.data = 100.0  # the local ∂y/∂w = x was stored as 2 when y was made
+    labels = [attrs["label"] for _, _, attrs in edges_of(draw(y, edge_derivatives=True).source) if attrs]
+    assert sorted(labels) == ["-3", "2"]
+
+
+def test_a_node_used_twice_gives_two_edges() -> None:
+    y = square()
+    x = y.parents[0]
+    source = draw(y, edge_derivatives=True).source
+    into_op = [
+        attrs["label"] for a, b, attrs in edges_of(source) if (a, b) == (name_of(y, x), name_of(y, y) + "op")
+    ]
+    assert into_op == ["3", "3"]  # ∂(x·x)/∂x₁ = x and ∂(x·x)/∂x₂ = x, at x = 3
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs())
+def test_every_edge_of_a_random_graph_is_drawn_once_with_its_local_derivative(program: Any) -> None:
+    _, nodes = run_autograd(program)
+    root = nodes[-1]
+    root.backward()
+    source = draw(root, edge_derivatives=True, max_nodes=10_000).source
+    assert source == draw(root, edge_derivatives=True, max_nodes=10_000).source  # deterministic
+    drawn = edges_of(source)
+    order = topological_order(root)
+    expected = sorted(
+        (f"n{order.index(parent)}", f"n{i}op", f"{local:.4g}")
+        for i, child in enumerate(order)
+        for parent, local in autograd.edges(child)
+    )
+    assert sorted((a, b, attrs["label"]) for a, b, attrs in drawn if b.endswith("op")) == expected
+    assert sorted(b for a, b, _ in drawn if a.endswith("op")) == sorted(
+        f"n{i}" for i, c in enumerate(order) if c.op
+    )
+
+
+# --------------------------------------------------------------------------- deterministic names
+
+
+def test_the_same_graph_built_twice_gives_byte_identical_source() -> None:
+    assert (
+        draw(scoped_network(), edge_derivatives=True).source
+        == draw(scoped_network(), edge_derivatives=True).source
+    )
+    assert draw(neuron()).source == draw(neuron()).source
+
+
+@pytest.mark.parametrize("name", sorted(DOT_CASES))
+def test_golden_dot_files(name: str) -> None:
+    expected = (GOLDEN / name).read_text(encoding="utf-8")
+    assert DOT_CASES[name]() == expected, (
+        f"{name} changed; if intended, run python -m tests.golden.regenerate"
+    )
+
+
+# --------------------------------------------------------------------------- highlight
+
+
+def _coloured(source: str) -> tuple[set[str], list[tuple[str, str]]]:
+    lit_nodes = {name for name, attrs in nodes_of(source).items() if attrs.get("color") == HIGHLIGHT_COLOR}
+    lit_edges = [(a, b) for a, b, attrs in edges_of(source) if attrs.get("color") == HIGHLIGHT_COLOR]
+    return lit_nodes, lit_edges
+
+
+def test_highlight_a_node_or_a_list_of_nodes() -> None:
+    y = neuron()
+    w, b = by_label(y, "w"), by_label(y, "b")
+    assert _coloured(draw(y, highlight=w).source) == ({name_of(y, w)}, [])
+    assert _coloured(draw(y, highlight=[w, b]).source)[0] == {name_of(y, w), name_of(y, b)}
+
+
+def test_highlight_a_backprop_step_colours_its_node_parents_and_edges() -> None:
+    y = neuron()
+    total = y.parents[0]
+    step = SimpleNamespace(node=total)  # anything with .node, as autograd's Step
+    lit_nodes, lit_edges = _coloured(draw(y, highlight=step).source)
+    assert lit_nodes == {name_of(y, n) for n in (total, *total.parents)}
+    op = name_of(y, total) + "op"
+    assert sorted(lit_edges) == sorted(
+        [(name_of(y, p), op) for p in total.parents] + [(op, name_of(y, total))]
+    )
+
+
+def test_highlight_a_real_step_from_backprop_steps() -> None:
+    y = neuron(run_backward=False)
+    step = next(iter(autograd.backprop_steps(y)))
+    assert step.node is y
+    lit_nodes, _ = _coloured(draw(y, highlight=step).source)
+    assert lit_nodes == {name_of(y, y), name_of(y, y.parents[0])}
+
+
+def test_highlight_a_path_colours_the_edges_along_it() -> None:
+    y = neuron()
+    w = by_label(y, "w")
+    (path,) = chain_rule(y, w).paths
+    lit_nodes, lit_edges = _coloured(draw(y, highlight=path).source)
+    chain = [w, y.parents[0].parents[0], y.parents[0], y]  # w → x·w → x·w + b → y
+    assert lit_nodes == {name_of(y, n) for n in chain}
+    assert len(lit_edges) == 6  # into and out of each of the three op nodes
+    duck = SimpleNamespace(nodes=list(reversed(chain)))  # anything with .nodes, either direction
+    assert _coloured(draw(y, highlight=duck).source) == (lit_nodes, lit_edges)
+
+
+def test_each_path_through_x_times_x_colours_only_its_own_edge() -> None:
+    y = square()
+    x = y.parents[0]
+    first, second = chain_rule(y, x).paths
+    for path in (first, second):
+        edges = edges_of(draw(y, highlight=path).source)
+        into = [
+            attrs.get("color") for a, b, attrs in edges if (a, b) == (name_of(y, x), name_of(y, y) + "op")
+        ]
+        assert sorted(into, key=str) == sorted([None, HIGHLIGHT_COLOR], key=str)
+
+
+def test_highlight_of_something_else_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="highlight"):
+        draw(neuron(), highlight=3.5)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- sub-graphs, colours, caption
+
+
+def test_focus_draws_only_the_nodes_between_w_and_the_output_plus_greyed_inputs() -> None:
+    from tests.golden.cases import notes_loss
+
+    loss = notes_loss()
+    w4 = by_label(loss, "w4")
+    shown = nodes_of(draw(loss, focus=w4).source)
+    records = {a["label"].split(" |")[0][1:]: a for a in shown.values() if a.get("shape") == "record"}
+    # L = (y − σ(o1·w4 + b2))²: w4's paths go through p2, z2, o2, e; o1, b2, y are their other inputs
+    assert set(records) == {"w4", "p2", "z2", "o2", "e", "L", "o1", "b2", "y"}
+    assert {k for k, a in records.items() if a.get("color") == GREY} == {"o1", "b2", "y"}
+    bare = nodes_of(draw(loss, focus=w4, show_inputs=False).source)
+    assert len([a for a in bare.values() if a.get("shape") == "record"]) == 6
+
+
+def test_focus_on_a_node_the_output_does_not_use_is_an_error() -> None:
+    with pytest.raises(ValueError, match="does not depend on the focus node 'z'"):
+        draw(neuron(), focus=Value(1.0, "z"))
+
+
+def test_explicit_nodes_edge_colours_and_caption() -> None:
+    y = square()
+    x = y.parents[0]
+    source = draw(y, nodes=[x, y], edge_colors={(x, y, 1): ["red", "blue"]}, caption="two paths").source
+    into = [attrs.get("color") for a, b, attrs in edges_of(source) if b == name_of(y, y) + "op"]
+    assert into == [None, "red:blue"]
+    assert 'label="two paths\\l' in source
+    with pytest.raises(ValueError, match="input 0 of 'y' is not 'w'"):
+        draw(y, edge_colors={(Value(1.0, "w"), y, 0): "red"})
+
+
+# --------------------------------------------------------------------------- scopes, collapse, size
+
+
+def test_scopes_become_nested_clusters_and_weights_sit_in_their_neuron() -> None:
+    loss = scoped_network()
+    placed = clusters_of(draw(loss).source)
+    w = by_label(loss, "w101")
+    neuron_output = by_label(loss, "L").parents[0].parents[0]  # tanh of layers.1.neurons.0
+    assert placed[name_of(loss, w)] == ("layers.1", "layers.1.neurons.0")
+    assert placed[name_of(loss, neuron_output)] == ("layers.1", "layers.1.neurons.0")
+    assert placed[name_of(loss, by_label(loss, "x1"))] == ()
+    assert placed[name_of(loss, loss)] == ()
+    assert set(clusters_of(draw(loss, clusters=False).source).values()) == {()}
+
+
+def test_an_unscoped_weight_is_drawn_in_the_one_neuron_that_uses_it() -> None:
+    w, x = Value(0.5, "w"), Value(2.0, "x")
+    with scope("layers.0"), scope("neurons.0"):
+        y = (w * x).tanh()
+    z = x + 1.0
+    placed = clusters_of(draw([y, z]).source)
+    assert placed[name_of([y, z], w)] == ("layers.0", "layers.0.neurons.0")
+    assert placed[name_of([y, z], x)] == ()  # used inside and outside the neuron
+
+
+def _collapsed(source: str) -> tuple[dict[str, str], set[tuple[str, str]]]:
+    """Collapsed box name → its first label field, and the edges as pairs of those names or labels."""
+    shown = nodes_of(source)
+    title = {name: attrs["label"].split(" |")[0][1:] for name, attrs in shown.items() if "label" in attrs}
+    edges = {(title.get(a, a), title.get(b, b)) for a, b, _ in edges_of(source)}
+    return {n: t for n, t in title.items() if n.startswith("g")}, edges
+
+
+def test_collapse_neuron_draws_one_node_per_neuron_with_the_right_edges() -> None:
+    groups, edges = _collapsed(draw(scoped_network(), collapse="neuron").source)
+    assert sorted(groups.values()) == ["neurons.0", "neurons.0", "neurons.1"]
+    source = draw(scoped_network(), collapse="neuron", clusters=False).source
+    groups, edges = _collapsed(source)
+    assert sorted(groups.values()) == ["layers.0.neurons.0", "layers.0.neurons.1", "layers.1.neurons.0"]
+    between = {(a, b) for a, b in edges if a.startswith("layers") and b.startswith("layers")}
+    assert between == {
+        ("layers.0.neurons.0", "layers.1.neurons.0"),
+        ("layers.0.neurons.1", "layers.1.neurons.0"),
+    }
+    assert {(a, b) for a, b in edges if a in ("x1", "x2")} == {
+        (x, f"layers.0.neurons.{j}") for x in ("x1", "x2") for j in (0, 1)
+    }
+
+
+def test_collapse_layer_draws_one_node_per_layer() -> None:
+    loss = scoped_network()
+    groups, edges = _collapsed(draw(loss, collapse="layer").source)
+    assert sorted(groups.values()) == ["layers.0", "layers.1"]
+    assert ("layers.0", "layers.1") in edges
+    labels = [a["label"] for a in nodes_of(draw(loss, collapse="layer").source).values()]
+    tanh_out = loss.parents[0].parents[0]
+    assert f"{{layers.1 | 6 nodes | out {tanh_out.data:.4g} | grad {tanh_out.grad:.4g}}}" in labels
+
+
+def test_collapse_an_mlp_2_16_16_1_draws_33_neurons_and_their_edges() -> None:
+    import nn
+
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    x = [Value(0.5, "x1"), Value(-1.0, "x2")]
+    out = model(x)
+    out = out[0] if isinstance(out, list) else out
+    out.backward()
+    groups, edges = _collapsed(draw(out, collapse="neuron", clusters=False).source)
+    assert len(groups) == 16 + 16 + 1
+    neuron_edges = {(a, b) for a, b in edges if a.startswith("layers") and b.startswith("layers")}
+    assert len(neuron_edges) == 16 * 16 + 16 * 1  # every neuron feeds every neuron of the next layer
+    assert {(a, b) for a, b in edges if a in ("x1", "x2")} == {
+        (xi, f"layers.0.neurons.{j}") for xi in ("x1", "x2") for j in range(16)
+    }
+    layer_groups, layer_edges = _collapsed(draw(out, collapse="layer", clusters=False).source)
+    assert sorted(layer_groups.values()) == ["layers.0", "layers.1", "layers.2"]
+    assert {("layers.0", "layers.1"), ("layers.1", "layers.2")} <= layer_edges
+
+
+def test_a_graph_over_max_nodes_raises_with_the_count_and_what_to_do() -> None:
+    v = Value(0.1, "x")
+    for _ in range(300):
+        v = v.tanh()  # 301 value nodes
+    with pytest.raises(GraphTooLargeError, match=r"301 nodes, more than max_nodes=300.*collapse") as caught:
+        draw(v, max_nodes=300)
+    assert "focus" in str(caught.value)
+    assert draw(v, max_nodes=301).source
+    assert len(draw(v).source) > 0  # the default (500) is above 301
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rankdir": "XY"}, "rankdir"),
+        ({"digits": 0}, "digits"),
+        ({"collapse": "neurons"}, "collapse"),
+        ({"max_nodes": 0}, "max_nodes"),
+        ({"focus": Value(1.0), "nodes": []}, "focus or nodes"),
+    ],
+)
+def test_bad_options_are_named(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        draw(neuron(), **options)
+
+
+@pytest.mark.parametrize(
+    ("root", "error"), [("y", TypeError), ([], ValueError), ([Value(1.0), 2.0], TypeError)]
+)
+def test_bad_roots_are_named(root: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match="draw:"):
+        draw(root)
+
+
+# --------------------------------------------------------------------------- writing files
+
+
+def test_save_graph_writes_the_dot_source_without_the_dot_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot anywhere
+    y = neuron()
+    for name in ("graph.dot", "graph.gv"):
+        written = save_graph(y, tmp_path / name, edge_derivatives=True)
+        assert written == tmp_path / name
+        assert written.read_text(encoding="utf-8") == draw(y, edge_derivatives=True).source
+
+
+def test_save_graph_writes_a_real_png_svg_and_pdf(tmp_path: Path) -> None:
+    y = neuron()
+    png = save_graph(y, tmp_path / "graph.png").read_bytes()
+    assert png.startswith(PNG_MAGIC) and len(png) > 2000
+    svg = save_graph(y, tmp_path / "graph.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg and "tanh" in svg
+    assert save_graph(y, tmp_path / "graph.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.pdf", "graph.png", "graph.svg"]
+
+
+def test_without_dot_rendering_names_the_program_and_how_to_install_it_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "graph.png"
+    target.write_bytes(b"the picture from before")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(GraphvizNotFoundError) as caught:
+        save_graph(neuron(), target)
+    message = str(caught.value)
+    assert "`dot`" in message and "apt-get install graphviz" in message and "brew install graphviz" in message
+    assert "conda install -c conda-forge graphviz" in message
+    assert isinstance(caught.value, RuntimeError)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert target.read_bytes() == b"the picture from before"  # never half a file
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.png"]
+
+
+def test_jupyters_inline_picture_without_dot_gives_the_same_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    picture = draw(neuron())
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
+        picture._repr_mimebundle_()
+    assert "digraph" in picture.source  # the source is still there
+
+
+def test_save_graph_refuses_bad_paths_before_drawing(tmp_path: Path) -> None:
+    y = neuron()
+    with pytest.raises(ValueError, match=r"\.png, \.svg, \.pdf, \.dot, \.gv"):
+        save_graph(y, tmp_path / "graph.jpeg")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        save_graph(y, tmp_path / "missing" / "graph.png")
+    (tmp_path / "file").write_text("not a directory")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        save_graph(y, tmp_path / "file" / "graph.png")
+    (tmp_path / "dir.png").mkdir()
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        save_graph(y, tmp_path / "dir.png")
+
+
+def test_save_graph_names_a_directory_it_cannot_write_in() -> None:
+    # /proc takes no new files, not even from root
+    with pytest.raises(OSError, match="/proc"):
+        save_graph(neuron(), "/proc/graph.dot")
+
+
+def test_the_demo_draws_the_notes_graph(tmp_path: Path) -> None:
+    from tests.golden.cases import notes_loss
+
+    png = save_graph(notes_loss(), tmp_path / "demo.png", edge_derivatives=True).read_bytes()
+    assert png.startswith(PNG_MAGIC) and len(png) > 10_000
