@@ -1,0 +1,172 @@
+"""Losses against torch's loss functions: the values and the gradients they send back."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import Value
+from nn import losses
+
+
+def values(xs: list[float]) -> list[Value]:
+    return [Value(x) for x in xs]
+
+
+def tensor(xs: list[float] | list[list[float]], grad: bool = True) -> torch.Tensor:
+    return torch.tensor(xs, dtype=torch.float64, requires_grad=grad)
+
+
+def check_against_torch(ours: Value, inputs: list[Value], theirs: torch.Tensor, t: torch.Tensor) -> None:
+    ours.backward()
+    theirs.backward()
+    assert ours.data == pytest.approx(theirs.item(), rel=1e-12, abs=1e-15)
+    assert [v.grad for v in inputs] == pytest.approx(t.grad.flatten().tolist(), rel=1e-10, abs=1e-15)
+
+
+PREDICTIONS = [0.3, -1.2, 2.5, 0.0, 4.0]
+TARGETS = [0.5, -1.0, 2.0, 1.0, -3.0]
+
+
+def test_mse_matches_torch() -> None:
+    ys_hat, t = values(PREDICTIONS), tensor(PREDICTIONS)
+    check_against_torch(losses.mse(ys_hat, TARGETS), ys_hat, F.mse_loss(t, tensor(TARGETS, False)), t)
+
+
+def test_mae_matches_torch() -> None:
+    ys_hat, t = values(PREDICTIONS), tensor(PREDICTIONS)
+    check_against_torch(losses.mae(ys_hat, TARGETS), ys_hat, F.l1_loss(t, tensor(TARGETS, False)), t)
+
+
+PROBABILITIES = [0.9, 0.2, 0.5, 1e-3, 0.999]
+LABELS = [1.0, 0.0, 1.0, 0.0, 0.3]  # a soft label too
+
+
+def test_bce_matches_torch() -> None:
+    ps, t = values(PROBABILITIES), tensor(PROBABILITIES)
+    expected = F.binary_cross_entropy(t, tensor(LABELS, False))
+    check_against_torch(losses.bce(ps, LABELS), ps, expected, t)
+
+
+@pytest.mark.parametrize(("p", "y"), [(0.0, 1.0), (1.0, 0.0), (0.0, 0.0), (1.0, 1.0), (1e-300, 1.0)])
+def test_bce_of_a_certain_wrong_answer_is_finite_and_clamped_as_torch(p: float, y: float) -> None:
+    loss = losses.bce([Value(p)], [y])
+    expected = F.binary_cross_entropy(tensor([p], False), tensor([y], False)).item()
+    assert loss.data == expected  # torch clamps each log at −100, so 100 or 0
+
+
+def test_bce_rejects_scores_outside_zero_one() -> None:
+    with pytest.raises(
+        ValueError, match=r"probabilities must lie in \[0, 1\], got 1.5 at index 1.*bce_with_logits"
+    ):
+        losses.bce([Value(0.5), Value(1.5)], [1, 0])
+    with pytest.raises(ValueError, match=r"targets must lie in \[0, 1\], got -1.0 at index 0"):
+        losses.bce([Value(0.5)], [-1])
+
+
+LOGITS = [0.3, -2.0, 5.0, -1000.0, 1000.0, 40.0]
+LOGIT_LABELS = [1.0, 0.0, 0.0, 1.0, 0.0, 0.25]
+
+
+def test_bce_with_logits_matches_torch_even_at_a_thousand() -> None:
+    zs, t = values(LOGITS), tensor(LOGITS)
+    expected = F.binary_cross_entropy_with_logits(t, tensor(LOGIT_LABELS, False))
+    check_against_torch(losses.bce_with_logits(zs, LOGIT_LABELS), zs, expected, t)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-1000, 1000, allow_nan=False), st.sampled_from([0.0, 1.0, 0.5])),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_bce_with_logits_matches_torch_for_any_logits(pairs: list[tuple[float, float]]) -> None:
+    zs = values([z for z, _ in pairs])
+    t = tensor([z for z, _ in pairs])
+    expected = F.binary_cross_entropy_with_logits(t, tensor([y for _, y in pairs], False))
+    ours = losses.bce_with_logits(zs, [y for _, y in pairs])
+    ours.backward()
+    expected.backward()
+    assert ours.data == pytest.approx(expected.item(), rel=1e-9, abs=1e-12)
+    assert [z.grad for z in zs] == pytest.approx(t.grad.tolist(), rel=1e-9, abs=1e-12)
+
+
+BATCH = [[2.0, -1.0, 0.5], [-1.0, 0.0, 3.0], [1000.0, -1000.0, 0.0], [0.1, 0.2, 0.3]]
+CLASSES = [0, 2, 1, 1]
+
+
+def test_cross_entropy_matches_torch_including_huge_logits() -> None:
+    rows = [values(row) for row in BATCH]
+    t = tensor(BATCH)
+    expected = F.cross_entropy(t, torch.tensor(CLASSES))
+    check_against_torch(losses.cross_entropy(rows, CLASSES), [v for row in rows for v in row], expected, t)
+
+
+def test_cross_entropy_of_one_sample_takes_an_int_target() -> None:
+    # the notes' scores: cat −1, dog 0, monkey 3, horse 5; the horse is right
+    logits = values([-1.0, 0.0, 3.0, 5.0])
+    t = tensor([[-1.0, 0.0, 3.0, 5.0]])
+    check_against_torch(losses.cross_entropy(logits, 3), logits, F.cross_entropy(t, torch.tensor([3])), t)
+
+
+def test_cross_entropy_names_a_bad_class_index() -> None:
+    with pytest.raises(ValueError, match="target 3 at index 1 is not a class index in 0 … 2"):
+        losses.cross_entropy([values([1, 2, 3]), values([1, 2, 3])], [0, 3])
+    with pytest.raises(ValueError, match="2 predictions but 1 targets"):
+        losses.cross_entropy([values([1, 2]), values([1, 2])], [0])
+
+
+SCORES = [0.3, -2.0, 1.5, -0.2, 0.99]
+SIGNS = [1, 1, -1, -1, 1]
+
+
+def test_hinge_is_micrograds_max_margin_and_matches_torch() -> None:
+    scores, t = values(SCORES), tensor(SCORES)
+    y = tensor([float(s) for s in SIGNS], False)
+    expected = torch.clamp(1 - y * t, min=0).mean()  # torch has no loss of exactly this form
+    check_against_torch(losses.hinge(scores, SIGNS), scores, expected, t)
+    by_hand = sum(max(0.0, 1 - yi * si) for yi, si in zip(SIGNS, SCORES)) / len(SCORES)
+    assert losses.hinge(values(SCORES), SIGNS).data == pytest.approx(by_hand, abs=1e-15)
+
+
+def test_hinge_wants_plus_or_minus_one() -> None:
+    with pytest.raises(
+        ValueError, match=r"targets must be −1 or \+1, got 0 at index 2 \(for 0/1 labels use 2y − 1\)"
+    ):
+        losses.hinge(values([1, 2, 3]), [1, -1, 0])
+
+
+def test_l2_is_alpha_times_the_sum_of_squares_with_gradient_two_alpha_w() -> None:
+    ws = values([0.5, -2.0, 3.0])
+    t = tensor([0.5, -2.0, 3.0])
+    check_against_torch(losses.l2(ws, 1e-2), ws, 1e-2 * (t**2).sum(), t)
+    assert [w.grad for w in ws] == pytest.approx([2e-2 * 0.5, 2e-2 * -2.0, 2e-2 * 3.0], abs=1e-15)
+
+
+@pytest.mark.parametrize("name", ["mse", "mae", "bce", "bce_with_logits", "hinge"])
+def test_mismatched_lengths_raise_value_error(name: str) -> None:
+    with pytest.raises(ValueError, match=f"{name}: 3 predictions but 2 targets"):
+        losses.get(name)(values([0.5, 0.5, 0.5]), [1, 1])
+    with pytest.raises(ValueError, match=f"{name}: needs at least one prediction"):
+        losses.get(name)([], [])
+
+
+def test_a_single_value_and_number_is_one_sample() -> None:
+    assert losses.mse(Value(3.0), 1.0).data == 4.0
+    assert losses.mae(2.0, 5.0).data == 3.0
+
+
+def test_loss_nodes_are_scoped_and_labelled() -> None:
+    loss = losses.mse(values([1.0, 2.0]), [0.0, 0.0])
+    assert (loss.label, loss.scope) == ("L", "loss")
+    assert all(p.scope == "loss" for p in loss.parents)
+
+
+def test_unknown_loss_lists_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="unknown loss 'mse2'; known losses: mse, mae, bce"):
+        losses.get("mse2")

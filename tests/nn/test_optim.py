@@ -1,0 +1,205 @@
+"""Optimizers: step by step against torch.optim, on a problem each side differentiates itself."""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import torch
+
+import autograd
+from autograd import Value
+from nn import MLP, data, losses, optim
+
+START = [-1.2, 1.0, 0.4]
+
+
+def ours_loss(p: list[Value]) -> Value:
+    x, y, z = p
+    return (1 - x) ** 2 + 5 * (y - x**2) ** 2 + (z * y - 0.5) ** 2
+
+
+def torch_loss(p: torch.Tensor) -> torch.Tensor:
+    x, y, z = p[0], p[1], p[2]
+    return (1 - x) ** 2 + 5 * (y - x**2) ** 2 + (z * y - 0.5) ** 2
+
+
+CASES: list[
+    tuple[str, Callable[..., optim.Optimizer], Callable[..., torch.optim.Optimizer], dict[str, Any]]
+] = [
+    ("sgd", optim.SGD, torch.optim.SGD, {"lr": 0.01}),
+    ("momentum", optim.SGD, torch.optim.SGD, {"lr": 0.01, "momentum": 0.9}),
+    ("nesterov", optim.SGD, torch.optim.SGD, {"lr": 0.01, "momentum": 0.8, "nesterov": True}),
+    ("adagrad", optim.Adagrad, torch.optim.Adagrad, {"lr": 0.1}),
+    ("rmsprop", optim.RMSprop, torch.optim.RMSprop, {"lr": 0.01}),
+    ("adam", optim.Adam, torch.optim.Adam, {"lr": 0.05}),
+    ("adam-betas", optim.Adam, torch.optim.Adam, {"lr": 0.01, "betas": (0.5, 0.9), "eps": 1e-6}),
+]
+
+
+@pytest.mark.parametrize(("name", "ours", "theirs", "settings"), CASES, ids=[c[0] for c in CASES])
+def test_steps_match_torch_optim_to_1e_9(name: str, ours, theirs, settings: dict[str, Any]) -> None:
+    params = [Value(v) for v in START]
+    optimizer = ours(params, **settings)
+    t = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    reference = theirs([t], **settings)
+    for _ in range(30):
+        optimizer.zero_grad()
+        ours_loss(params).backward()
+        optimizer.step()
+        reference.zero_grad()
+        torch_loss(t).backward()
+        reference.step()
+        assert [p.data for p in params] == pytest.approx(t.detach().tolist(), rel=0, abs=1e-9)
+
+
+def test_a_schedule_matches_torchs_lambda_lr() -> None:
+    def schedule(k: int) -> float:
+        return 0.02 * 0.9**k
+
+    params = [Value(v) for v in START]
+    optimizer = optim.SGD(params, lr=schedule, momentum=0.5)
+    t = torch.tensor(START, dtype=torch.float64, requires_grad=True)
+    reference = torch.optim.SGD([t], lr=1.0, momentum=0.5)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(reference, schedule)  # lr = 1.0 × schedule(k)
+    for k in range(20):
+        assert optimizer.current_lr() == pytest.approx(schedule(k))
+        optimizer.zero_grad()
+        ours_loss(params).backward()
+        optimizer.step()
+        reference.zero_grad()
+        torch_loss(t).backward()
+        reference.step()
+        scheduler.step()
+        assert [p.data for p in params] == pytest.approx(t.detach().tolist(), rel=0, abs=1e-9)
+    assert optimizer.steps == 20
+
+
+def test_plain_sgd_is_the_notes_weight_update() -> None:
+    w = Value(2.0)
+    w.grad = -0.5  # a negative slope: the weight grows
+    optim.SGD([w], lr=0.1).step()
+    assert w.data == 2.0 - 0.1 * -0.5
+    w.grad = 0.5  # a positive slope: the weight shrinks
+    optim.SGD([w], lr=0.1).step()
+    assert w.data == (2.0 - 0.1 * -0.5) - 0.1 * 0.5
+
+
+OPTIMIZERS = [
+    lambda ps: optim.SGD(ps, lr=0.1),
+    lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9),
+    lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+    lambda ps: optim.Adagrad(ps, lr=0.1),
+    lambda ps: optim.RMSprop(ps, lr=0.01),
+    lambda ps: optim.Adam(ps, lr=0.02),
+]
+
+
+@pytest.mark.parametrize(
+    "make", OPTIMIZERS, ids=["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+)
+def test_every_optimizer_reduces_the_loss_of_a_small_regression(make) -> None:
+    X, y = data.regression_1d(20, seed=0)
+    model = MLP(1, [8, 1], activation="tanh", seed=0)
+    optimizer = make(model.parameters())
+
+    def loss() -> Value:
+        return losses.mse([model(x) for x in X], y)
+
+    first = loss().data
+    for _ in range(40):
+        optimizer.zero_grad()
+        loss().backward()
+        optimizer.step()
+    assert loss().data < 0.7 * first
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize(
+    "make", OPTIMIZERS, ids=["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+)
+def test_a_non_finite_gradient_raises_and_leaves_every_weight_and_state_as_it_was(make, bad: float) -> None:
+    params = [Value(v, f"w{i}") for i, v in enumerate(START, 1)]
+    optimizer = make(params)
+    for p in params:
+        p.grad = 0.3
+    optimizer.step()  # some state to keep
+    weights, state = [p.data for p in params], optimizer.state_dict()
+    params[0].grad, params[2].grad = 0.1, bad
+    with pytest.raises(
+        optim.NonFiniteGradientError, match=rf"parameter 2 \(w3\) has gradient {bad!r}; no weight"
+    ):
+        optimizer.step()
+    assert [p.data for p in params] == weights
+    assert optimizer.state_dict() == state
+
+
+def test_a_step_builds_no_graph() -> None:
+    model = MLP(2, [4, 1], seed=0)
+    optimizer = optim.Adam(model.parameters(), lr=0.1)
+    losses.mse([model([1.0, 2.0])], [0.5]).backward()
+    params = model.parameters()
+    gc.collect()
+    before = sum(type(o) is Value for o in gc.get_objects())
+    optimizer.step()
+    gc.collect()
+    assert sum(type(o) is Value for o in gc.get_objects()) == before  # no node was made
+    assert model.parameters() == params and all(p.is_leaf and p.op is None for p in params)
+    assert autograd.is_grad_enabled()
+
+
+def test_zero_grad_clears_every_gradient() -> None:
+    params = [Value(1.0), Value(2.0)]
+    for p in params:
+        p.grad = 5.0
+    optim.Adam(params).zero_grad()
+    assert [p.grad for p in params] == [0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda ps: optim.SGD(ps, lr=-0.1), ValueError, r"lr must lie in \[0, inf\), got -0.1"),
+        (lambda ps: optim.SGD(ps, momentum=1.0), ValueError, r"momentum must lie in \[0, 1\)"),
+        (lambda ps: optim.SGD(ps, nesterov=True), ValueError, "nesterov=True needs a momentum > 0"),
+        (lambda ps: optim.Adam(ps, betas=(0.9, 1.5)), ValueError, r"betas\[1\] must lie in \[0, 1\)"),
+        (lambda ps: optim.Adam(ps, eps=0.0), ValueError, r"eps must lie in \(0, inf\)"),
+        (lambda ps: optim.RMSprop(ps, lr="fast"), TypeError, "lr must be a number, got str"),
+        (lambda ps: optim.SGD([]), ValueError, "SGD: got no parameters"),
+        (lambda ps: optim.SGD([1.0]), TypeError, "SGD: parameter 0 is a float, not a Value"),
+    ],
+)
+def test_bad_hyperparameters_are_named(build, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        build([Value(1.0)])
+
+
+def test_a_schedule_returning_a_bad_rate_is_named() -> None:
+    w = Value(1.0)
+    optimizer = optim.SGD([w], lr=lambda k: 0.1 - k)
+    optimizer.step()
+    with pytest.raises(ValueError, match=r"lr\(1\) from the schedule must lie in \[0, inf\), got -0.9"):
+        optimizer.step()
+    assert w.data == 1.0 and optimizer.steps == 1
+
+
+def test_state_round_trips_and_bad_state_changes_nothing() -> None:
+    params = [Value(v) for v in START]
+    optimizer = optim.Adam(params, lr=0.1)
+    for _ in range(3):
+        optimizer.zero_grad()
+        ours_loss(params).backward()
+        optimizer.step()
+    state = optimizer.state_dict()
+    fresh = optim.Adam([Value(v) for v in START], lr=0.1)
+    fresh.load_state_dict(state)
+    assert fresh.state_dict() == state and fresh.steps == 3
+    broken = {**state, "buffers": {"m": state["buffers"]["m"], "v": [1.0, math.nan, 0.0]}}
+    with pytest.raises(ValueError, match=r"buffer v\[1\] is nan, not a finite number"):
+        optimizer.load_state_dict(broken)
+    with pytest.raises(ValueError, match="belongs to a 'SGD', not a Adam"):
+        optimizer.load_state_dict({**state, "type": "SGD"})
+    assert optimizer.state_dict() == state
