@@ -100,7 +100,8 @@ class ExpressionError(ValueError):
         """The expression with a ``^`` under the offending part (empty when there is no column)."""
         if self.column is None or not self.text:
             return ""
-        return f"  {self.text}\n  {' ' * (self.column - 1)}^"
+        shown = "".join(c if c.isprintable() else "?" for c in self.text)  # one character per column
+        return f"  {shown}\n  {' ' * (self.column - 1)}^"
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -135,9 +136,7 @@ def _one_line(text: str) -> str:
     if not isinstance(text, str):
         raise ExpressionError(f"the expression must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(
-            f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are allowed"
-        )
+        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
     stripped = text.strip()
     if not stripped:
         raise ExpressionError("the expression is empty")
@@ -240,11 +239,10 @@ def _literal(node: ast.AST) -> float | None:
 
 
 def _column(text: str, node: ast.AST) -> int | None:
-    offset = getattr(node, "col_offset", None)
-    if offset is None:
+    if not isinstance(node, (ast.expr, ast.keyword)):
         return None
     # ast counts UTF-8 bytes; the caret counts characters
-    return len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore")) + 1
+    return len(text.encode("utf-8")[: node.col_offset].decode("utf-8", errors="ignore")) + 1
 
 
 # ----------------------------------------------------------------------------- building
@@ -287,10 +285,13 @@ def evaluate(text: str, variables: Mapping[str, Value]) -> Value:
 
 
 def _value_children(node: ast.expr) -> list[ast.expr]:
-    """The sub-expressions that become Values (a literal exponent or number argument stays a number)."""
+    """The sub-expressions that become Values; a number stays a number as an exponent (``x**2``),
+    as the base of a power of a Value (``2**x``) and as a function's number argument."""
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Pow) and _literal(node.right) is not None:
             return [node.left]
+        if isinstance(node.op, ast.Pow) and _literal(node.left) is not None:
+            return [node.right]
         return [node.left, node.right]
     if isinstance(node, ast.UnaryOp):
         return [node.operand]
@@ -302,9 +303,12 @@ def _value_children(node: ast.expr) -> list[ast.expr]:
 
 def _apply(node: ast.expr, inputs: list[Value]) -> Value:
     if isinstance(node, ast.BinOp):
-        exponent = _literal(node.right) if isinstance(node.op, ast.Pow) else None
-        if exponent is not None:
-            return inputs[0] ** exponent
+        if isinstance(node.op, ast.Pow):
+            exponent, base = _literal(node.right), _literal(node.left)
+            if exponent is not None:
+                return inputs[0] ** exponent
+            if base is not None:
+                return base ** inputs[0]
         return _OPERATORS[type(node.op)](inputs[0], inputs[1])
     if isinstance(node, ast.UnaryOp):
         return -inputs[0] if isinstance(node.op, ast.USub) else inputs[0]
