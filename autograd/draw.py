@@ -18,6 +18,7 @@ import itertools
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -108,8 +109,10 @@ def draw(
     - ``node_colors``, ``edge_colors`` and ``caption`` colour chosen nodes and edges and
       write text under the picture (several colours on one edge are drawn side by side).
     - Scopes (``layers.1.neurons.0``) become nested labelled boxes; ``collapse="neuron"``
-      or ``"layer"`` draws each neuron or layer as one node. An unscoped leaf whose
-      consumers all share one scope (a weight, a constant) is drawn in that scope.
+      or ``"layer"`` draws each neuron or layer (or other scope, such as ``loss``) as one
+      node, and leaves with the same label feeding the same collapsed nodes (``x1`` of
+      every sample) as one. An unscoped leaf whose consumers all share one scope (a
+      weight, a constant) is drawn in that scope.
     - More than ``max_nodes`` drawn nodes raises ``GraphTooLargeError``.
     """
     roots = _roots(root)
@@ -131,7 +134,7 @@ def draw(
         greyed = {p for node in core for p in node.parents if p not in core_set}
     drawn = sorted(core_set | greyed, key=position.__getitem__)
     scopes = _scopes(drawn, core_set)
-    groups = _groups(drawn, scopes, collapse)
+    groups = _groups(core, scopes, collapse, clusters)
     count = len(drawn) - len(groups) + len(set(groups.values()))
     if count > max_nodes:
         raise GraphTooLargeError(
@@ -300,16 +303,48 @@ def _scopes(drawn: list[Value], core: set[Value]) -> dict[Value, str]:
     return scopes
 
 
-def _groups(drawn: list[Value], scopes: Mapping[Value, str], collapse: Collapse | None) -> dict[Value, str]:
-    """Node → the neuron or layer box it is collapsed into (nodes outside any are absent)."""
+@dataclass(frozen=True)
+class _Group:
+    """Nodes drawn as one: a collapsed neuron, layer or other scope, or a bundle of like leaves."""
+
+    key: str
+    title: str
+    boxes: tuple[str, ...]  # the scope boxes it is drawn in
+    leaves: bool = False
+
+
+def _groups(
+    core: list[Value], scopes: Mapping[Value, str], collapse: Collapse | None, clusters: bool
+) -> dict[Value, _Group]:
+    """Node → the node it is collapsed into (nodes drawn as themselves are absent)."""
     if collapse is None:
         return {}
     depth = _COLLAPSE_DEPTH[collapse]
-    groups = {}
-    for node in drawn:
-        boxes = _scope_boxes(scopes[node])
-        if len(boxes) >= depth:
-            groups[node] = boxes[depth - 1]
+    by_box: dict[str, _Group] = {}
+    groups: dict[Value, _Group] = {}
+    for node, scope in scopes.items():
+        boxes = _scope_boxes(scope)
+        if boxes:
+            box = boxes[min(depth, len(boxes)) - 1]
+            if box not in by_box:
+                title = _last_part(box) if clusters else box
+                by_box[box] = _Group(box, title, _scope_boxes(box)[:-1])
+            groups[node] = by_box[box]
+    # a data set's inputs: x1 of every sample feeds the same neurons, so they are drawn as one
+    consumers: dict[Value, set[str | None]] = {}
+    for node in core:
+        for parent in node.parents:
+            if parent.is_leaf and parent not in groups:
+                group = groups.get(node)
+                consumers.setdefault(parent, set()).add(group.key if group else None)
+    bundles: dict[tuple[str, frozenset[str | None]], list[Value]] = {}
+    for leaf, used_by in consumers.items():
+        if None not in used_by:
+            bundles.setdefault((leaf.label, frozenset(used_by)), []).append(leaf)
+    for (label, targets), leaves in bundles.items():
+        if len(leaves) > 1:
+            bundle = _Group(f"{label} → {', '.join(sorted(map(str, targets)))}", label, (), leaves=True)
+            groups.update(dict.fromkeys(leaves, bundle))
     return groups
 
 
@@ -381,7 +416,7 @@ class _Builder:
         self,
         position: Mapping[Value, int],
         scopes: Mapping[Value, str],
-        groups: Mapping[Value, str],
+        groups: Mapping[Value, _Group],
         digits: int,
         clusters: bool,
         with_grads: set[Value],
@@ -394,9 +429,9 @@ class _Builder:
         self.clusters = clusters
         self.boxes: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]] = {}
         self.edges: dict[tuple[str, str], list[tuple[str | None, dict[str, str]]]] = {}
-        self.group_names: dict[str, str] = {}
-        self.group_members: dict[str, list[Value]] = {}
-        self.group_styles: dict[str, dict[str, str]] = {}
+        self.group_names: dict[_Group, str] = {}
+        self.group_members: dict[_Group, list[Value]] = {}
+        self.group_styles: dict[_Group, dict[str, str]] = {}
 
     def _place(self, boxes: tuple[str, ...], name: str, attrs: dict[str, str]) -> None:
         self.boxes.setdefault(boxes if self.clusters else (), []).append((name, attrs))
@@ -458,8 +493,8 @@ class _Builder:
 
     def emit(self, picture: Any) -> None:
         outputs = self._group_outputs()
-        for group, name in self.group_names.items():
-            self._place(_scope_boxes(group)[:-1], name, self._group_attrs(group, outputs[group]))
+        for group in sorted(self.group_names, key=lambda g: _natural(g.key)):
+            self._place(group.boxes, self.group_names[group], self._group_attrs(group, outputs[group]))
         self._emit_box(picture, ())
         for (source, target), parallel in self.edges.items():
             for label, style in parallel:
@@ -469,7 +504,7 @@ class _Builder:
                     attrs["label"] = label
                 picture.edge(source, target, **attrs)
 
-    def _group_outputs(self) -> dict[str, list[Value]]:
+    def _group_outputs(self) -> dict[_Group, list[Value]]:
         """Each collapsed box's outputs: members used outside it, or by nothing (an output of the graph)."""
         used_outside: set[Value] = set()
         used: set[Value] = set()
@@ -484,16 +519,16 @@ class _Builder:
             for group, members in self.group_members.items()
         }
 
-    def _group_attrs(self, group: str, outputs: list[Value]) -> dict[str, str]:
+    def _group_attrs(self, group: _Group, outputs: list[Value]) -> dict[str, str]:
         """A collapsed neuron or layer: its name, its size, and its output's data and grad."""
-        name = _last_part(group) if self.clusters else group
-        fields = [_escape_record(name), f"{len(self.group_members[group])} nodes"]
-        if len(outputs) == 1:
+        size = len(self.group_members[group])
+        fields = [_escape_record(group.title), f"{size} {'leaves' if group.leaves else 'nodes'}"]
+        if not group.leaves and len(outputs) == 1:
             out = outputs[0]
             fields.append(f"out {_number(out.data, self.digits)}")
             if out in self.with_grads:
                 fields.append(f"grad {_number(out.grad, self.digits)}")
-        else:
+        elif not group.leaves:
             fields.append(f"{len(outputs)} outputs")
         attrs = {"label": "{" + " | ".join(fields) + "}", "shape": "record", "style": "rounded"}
         attrs.update(self.group_styles[group])

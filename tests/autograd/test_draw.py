@@ -402,6 +402,31 @@ def test_collapse_an_mlp_2_16_16_1_draws_33_neurons_and_their_edges() -> None:
     assert {("layers.0", "layers.1"), ("layers.1", "layers.2")} <= layer_edges
 
 
+def test_collapse_a_data_sets_graph_bundles_each_input_and_the_loss() -> None:
+    import nn
+
+    model = nn.MLP(2, [4, 1], seed=0)
+    samples = [[0.1 * k, -0.2 * k] for k in range(5)]
+    loss = nn.losses.mse([model(x) for x in samples], [1.0, 0.0, 1.0, 0.0, 1.0])
+    loss.backward()
+    source = draw(loss, collapse="neuron", clusters=False).source
+    groups, edges = _collapsed(source)
+    assert sorted(groups.values()) == sorted(
+        ["x1", "x2", "loss"] + [f"layers.0.neurons.{j}" for j in range(4)] + ["layers.1.neurons.0"]
+    )
+    labels = {a["label"] for a in nodes_of(source).values()}
+    assert {"{x1 | 5 leaves}", "{x2 | 5 leaves}"} <= labels  # one bundle per input, over the 5 samples
+    assert {(a, b) for a, b in edges if a in ("x1", "x2")} == {
+        (xi, f"layers.0.neurons.{j}") for xi in ("x1", "x2") for j in range(4)
+    }
+    assert ("layers.1.neurons.0", "loss") in edges
+    assert f"{{loss | {_count_in_scope(loss, 'loss')} nodes | out {loss.data:.4g} | grad 1}}" in labels
+
+
+def _count_in_scope(root: Value, scope_name: str) -> int:
+    return sum(1 for node in topological_order(root) if node.scope == scope_name)
+
+
 def test_a_graph_over_max_nodes_raises_with_the_count_and_what_to_do() -> None:
     v = Value(0.1, "x")
     for _ in range(300):
