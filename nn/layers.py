@@ -15,7 +15,7 @@ leaves labelled ``x1 … xn``.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,12 +48,19 @@ def _activation_name(activation: ActivationSpec | None) -> str:
     return activation
 
 
-def _labelled_inputs(x: Inputs, labels: tuple[str, ...], owner: Module) -> list[Value]:
-    """The inputs as Values: numbers become leaves labelled x1 … xn, Values pass as they are."""
-    if isinstance(x, Value):
-        x = [x]
-    elif isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
-        raise TypeError(f"{owner!r} takes a list of numbers or Values, got {type(x).__name__}")
+def _labelled_inputs(
+    x: Inputs | Iterable[float | Value], labels: tuple[str, ...], owner: Module
+) -> list[Value]:
+    """The inputs as Values: numbers become leaves labelled x1 … xn, Values pass as they are.
+
+    Any iterable of numbers works (a list, a tuple, a numpy row)."""
+    if type(x) is not list and type(x) is not tuple:
+        if isinstance(x, Value):
+            x = [x]
+        elif isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+            raise TypeError(f"{owner!r} takes a list of numbers or Values, got {type(x).__name__}")
+        else:
+            x = list(x)
     if len(x) != len(labels):
         raise ValueError(f"{owner!r} takes {len(labels)} inputs, got {len(x)}")
     return [v if isinstance(v, Value) else Value(v, label) for v, label in zip(x, labels)]

@@ -147,7 +147,7 @@ def fit(
         )
     if len(X) != len(y):
         raise ValueError(f"fit: {len(X)} samples but {len(y)} targets")
-    if not X:
+    if len(X) == 0:
         raise ValueError("fit: needs at least one sample")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")

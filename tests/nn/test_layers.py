@@ -284,3 +284,12 @@ def test_perceptron_labels_must_be_zero_or_one() -> None:
         Perceptron(2).fit([[1.0, 2.0]], [-1])
     with pytest.raises(ValueError, match="2 samples but 1 labels"):
         Perceptron(2).fit([[1.0, 2.0], [0.0, 1.0]], [1])
+
+
+def test_numpy_rows_and_tuples_are_inputs_too() -> None:
+    np = pytest.importorskip("numpy")  # installed with torch; only this convenience needs it
+    model = MLP(2, [3, 1], seed=0)
+    expected = model([0.5, -1.5]).data  # type: ignore[union-attr]
+    assert model(np.array([0.5, -1.5])).data == expected  # type: ignore[union-attr]
+    assert model((0.5, -1.5)).data == expected  # type: ignore[union-attr]
+    assert model(iter([0.5, -1.5])).data == expected  # type: ignore[union-attr]

@@ -184,3 +184,14 @@ def test_an_infinite_gradient_stops_training_with_the_weights_untouched() -> Non
     with pytest.raises(optim.NonFiniteGradientError, match="has gradient inf"):
         fit(model, [[1.0]], [0.0], exploding, epochs=1, progress=False)
     assert [p.data for p in model.parameters()] == before
+
+
+def test_fit_takes_numpy_arrays_as_sklearn_gives_them() -> None:
+    np = pytest.importorskip("numpy")
+    X, y = data.moons(12, seed=0, signed=True)
+
+    def run(samples: object, targets: object) -> list[float]:
+        model = MLP(2, [4, 1], seed=0)
+        return fit(model, samples, targets, "hinge", epochs=2, progress=False).loss  # type: ignore[arg-type]
+
+    assert run(np.array(X), np.array(y)) == run(X, y)
