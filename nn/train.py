@@ -20,14 +20,17 @@ from .layers import Perceptron
 from .module import Module
 
 Output = Value | list[Value]
-Metric = Callable[[Sequence[Output], Sequence[Any]], float]
+Number = float | list[float]
+"""A model's output for one sample as numbers: one float, or a list for several outputs."""
+Metric = Callable[[Sequence[Any], Sequence[Any]], float]
+"""metric(outputs, targets): ``fit`` passes the outputs as numbers (a float or a list per sample)."""
 
 _PROBABILITY_LOSSES = frozenset({losses.bce, losses.mse, losses.mae})
 """Losses whose single output reads as a probability or a 0/1 value: accuracy thresholds it at 0.5."""
 
 
-def accuracy(outputs: Sequence[Output], targets: Sequence[Any], threshold: float = 0.5) -> float:
-    """The share of samples classified right.
+def accuracy(outputs: Sequence[Output | Number], targets: Sequence[Any], threshold: float = 0.5) -> float:
+    """The share of samples classified right; outputs may be Values or plain numbers.
 
     Several outputs per sample: the class with the largest output (argmax) must equal the
     target index. One output: with targets −1 / +1 (hinge), the sign of the output must
@@ -42,12 +45,12 @@ def accuracy(outputs: Sequence[Output], targets: Sequence[Any], threshold: float
     right = 0
     for out, target in zip(outputs, targets):
         if isinstance(out, list):
-            scores = [o.data for o in out]
+            scores = [_data(o) for o in out]
             predicted: float = max(range(len(scores)), key=scores.__getitem__)
         elif signed:
-            predicted = 1 if out.data > 0 else -1
+            predicted = 1 if _data(out) > 0 else -1
         else:
-            predicted = 1 if out.data > threshold else 0
+            predicted = 1 if _data(out) > threshold else 0
         right += predicted == _data(target)
     return right / len(outputs)
 
@@ -57,7 +60,8 @@ def _data(x: Any) -> Any:
 
 
 METRICS: dict[str, Metric] = {"accuracy": accuracy}
-"""Metrics by name; any callable ``metric(outputs, targets) -> float`` works too."""
+"""Metrics by name; any callable ``metric(outputs, targets) -> float`` works too (``fit`` gives it
+the outputs as numbers: a float per sample, or a list of floats for several outputs)."""
 
 
 @dataclass
@@ -100,6 +104,26 @@ def _batches(
         generator.shuffle(order)
     for start in range(0, n, batch_size):
         yield order[start : start + batch_size]
+
+
+def _train_on_batch(
+    model: Module,
+    samples: list[Sequence[float | Value]],
+    targets: list[Any],
+    loss_fn: Callable[..., Value],
+    l2: float,
+    optimizer: optim.Optimizer,
+) -> tuple[float, list[Number]]:
+    """One step: forward, loss, backward, update. Returns the loss and the outputs as numbers,
+    so the batch's graph is freed on return rather than kept alive through the next forward."""
+    outputs = [model(x) for x in samples]
+    loss = loss_fn(outputs, targets)
+    if l2:
+        loss = loss + losses.l2(model.parameters(), l2)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.data, [out.data if isinstance(out, Value) else [o.data for o in out] for out in outputs]
 
 
 def _metric(metric: str | Metric, loss_fn: Callable[..., Value]) -> tuple[str, Metric]:
@@ -159,7 +183,6 @@ def fit(
     named_metrics = [_metric(metric, loss_fn) for metric in metrics]
     if optimizer is None:
         optimizer = optim.SGD(model.parameters(), lr=0.1)
-    params = model.parameters()
     generator = rng(seed)
     order = list(range(len(X)))
     history = History(metrics={name: [] for name, _ in named_metrics})
@@ -171,18 +194,14 @@ def fit(
         epoch_range = tqdm(epoch_range, desc="fit", unit="epoch")
     for _ in epoch_range:
         total = 0.0
-        outputs: list[Output] = []
+        outputs: list[Number] = []
         targets: list[Any] = []
         for batch in _batches(len(X), batch_size, order, shuffle, generator):
-            batch_outputs = [model(X[i]) for i in batch]
             batch_targets = [y[i] for i in batch]
-            batch_loss = loss_fn(batch_outputs, batch_targets)
-            if l2:
-                batch_loss = batch_loss + losses.l2(params, l2)
-            optimizer.zero_grad()
-            batch_loss.backward()
-            optimizer.step()
-            total += batch_loss.data * len(batch)
+            batch_loss, batch_outputs = _train_on_batch(
+                model, [X[i] for i in batch], batch_targets, loss_fn, l2, optimizer
+            )
+            total += batch_loss * len(batch)
             outputs += batch_outputs
             targets += batch_targets
         history.loss.append(total / len(X))
