@@ -51,6 +51,39 @@ def topological_order(roots: Value | Iterable[Value]) -> list[Value]:
     return order
 
 
+def _prepare_backward(root: Value) -> list[Value]:
+    """``topological_order(root)`` without its leaves, for ``backward()``, which also needs
+    every node marked as backpropagated and every non-leaf's grad set to 0 before it starts.
+
+    The same walk, doing that work as it places each node rather than in a second pass,
+    and leaving out the leaves, which have no edges to send a gradient along: on a chain
+    of ``x * 1.0001`` (a constant leaf per op) that is about a third of backward's time.
+    """
+    interior: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
+    append, pop, push, mark = interior.append, stack.pop, stack.append, visited.add
+    while stack:
+        node = pop()
+        if node is None:
+            done: Value = pop()  # type: ignore[assignment]  # under a marker there is always a node
+            done.grad = 0.0
+            done._ran = True
+            append(done)
+        elif node not in visited:
+            mark(node)
+            parents = node._parents
+            if parents:
+                push(node)
+                push(None)
+                for parent in parents:
+                    if parent not in visited:
+                        push(parent)
+            else:
+                node._ran = True
+    return interior
+
+
 def backward_order(root: Value) -> list[Value]:
     """The order in which ``backward()`` visits nodes: reverse topological, root first."""
     order = topological_order(root)

@@ -64,13 +64,25 @@ def _user_frames(depth: int = 3) -> str:
     return "".join(traceback.format_list(frames[-depth:]))
 
 
+def _as_float(data: object) -> float:
+    """A number as ``Value()`` stores it; TypeError naming the type for anything else."""
+    if isinstance(data, Value):
+        raise TypeError("Value() takes a number, got a Value; use the Value itself, or Value(v.data)")
+    if not _is_number(data):
+        raise TypeError(f"Value() takes a number (int, float, bool), got {type(data).__name__}")
+    try:
+        return float(data)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"Value() takes a number, got {type(data).__name__}: {error}") from None
+
+
 def _as_value(x: object) -> Value:
     """A Value as it is; a plain number as a constant leaf labelled with its value."""
-    if type(x) is Value:
-        return x
+    if type(x) is float:  # every `x * 1.5` lands here: the common case first
+        return Value(x, f"{x:g}")
     if isinstance(x, Value):
         return x
-    return Value(x, label=_number_label(x))  # type: ignore[arg-type]
+    return Value(x, _number_label(x))  # type: ignore[arg-type]
 
 
 def _number_label(x: object) -> str:
@@ -117,14 +129,8 @@ class Value:
     _origin: str
 
     def __init__(self, data: Number, label: str = "") -> None:
-        if isinstance(data, Value):
-            raise TypeError("Value() takes a number, got a Value; use the Value itself, or Value(v.data)")
-        if not _is_number(data):
-            raise TypeError(f"Value() takes a number (int, float, bool), got {type(data).__name__}")
-        try:
-            self.data = float(data)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"Value() takes a number, got {type(data).__name__}: {error}") from None
+        # A float needs no check: it is the common case (inputs, weights, constants).
+        self.data = data if type(data) is float else _as_float(data)
         self.grad = 0.0
         self.label = label
         self._op = None
@@ -169,7 +175,7 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            if not _is_number(other):
+            if type(other) is not float and not _is_number(other):
                 return NotImplemented
             other = _as_value(other)
         data, local_grads = _add(self.data, other.data)
@@ -182,7 +188,7 @@ class Value:
 
     def __sub__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            if not _is_number(other):
+            if type(other) is not float and not _is_number(other):
                 return NotImplemented
             other = _as_value(other)
         data, local_grads = _sub(self.data, other.data)
@@ -195,7 +201,7 @@ class Value:
 
     def __mul__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            if not _is_number(other):
+            if type(other) is not float and not _is_number(other):
                 return NotImplemented
             other = _as_value(other)
         data, local_grads = _mul(self.data, other.data)
@@ -208,7 +214,7 @@ class Value:
 
     def __truediv__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            if not _is_number(other):
+            if type(other) is not float and not _is_number(other):
                 return NotImplemented
             other = _as_value(other)
         data, local_grads = _div(self.data, other.data)
@@ -311,11 +317,7 @@ class Value:
         (``zero_grad``). Intermediate nodes are recomputed from 0 on every call and
         keep the latest gradients for display and tracing.
         """
-        order = graph.topological_order(self)
-        for node in order:
-            node._ran = True
-            if node._parents:
-                node.grad = 0.0
+        order = graph._prepare_backward(self)
         if self._parents:
             self.grad = 1.0
         else:
