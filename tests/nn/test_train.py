@@ -131,6 +131,8 @@ def test_history_reads_like_keras() -> None:
         MLP(2, [3, 1], seed=0), X, y, "mse", epochs=4, progress=False, metrics=("accuracy", max_output)
     )
     assert history.epochs == 4 and list(history.metrics) == ["accuracy", "max_output"]
+    untrained = MLP(2, [3, 1], seed=0)  # the first epoch's metrics see the outputs before its step
+    assert history["max_output"][0] == max(untrained(x).data for x in X)  # type: ignore[union-attr]
     assert history["loss"] is history.loss
     with pytest.raises(KeyError, match="no 'precision' in the history; it has: loss, accuracy, max_output"):
         history["precision"]
