@@ -7,16 +7,31 @@ import random
 import statistics
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from micrograd import nn as micrograd_nn
 
-import autograd
 import nn
 from autograd import Value, scope
 from nn import MLP, Layer, Neuron, Perceptron, data
 
 
 def made_nodes(root: Value) -> list[Value]:
-    return [node for node in autograd.graph.topological_order(root) if not node.is_leaf]
+    """The op nodes behind root, parents before children (a walk over the public ``parents``)."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+
+    def visit(node: Value) -> None:  # recursion is fine for these few-layer test graphs
+        if node in seen:
+            return
+        seen.add(node)
+        for parent in node.parents:
+            visit(parent)
+        if not node.is_leaf:
+            order.append(node)
+
+    visit(root)
+    return order
 
 
 def test_a_neuron_is_exactly_three_labelled_nodes() -> None:
@@ -102,6 +117,28 @@ def test_same_weights_give_micrograds_outputs_and_gradients() -> None:
     assert [p.grad for p in ours.parameters()] == pytest.approx(
         [q.grad for q in theirs.parameters()], abs=1e-12
     )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.floats(-2, 2), min_size=2, max_size=2),
+    st.integers(0, 10**6),
+    st.sampled_from(["tanh", "sigmoid", "swish", "softplus"]),
+)
+def test_every_parameter_gradient_matches_central_differences(
+    x: list[float], seed: int, activation: str
+) -> None:
+    model = MLP(2, [3, 2, 1], activation, seed=seed)
+    loss = (model(x) - 0.3) ** 2  # type: ignore[operator]
+    loss.backward()
+    for p in model.parameters():
+        original = p.data
+        p.data = original + 1e-6
+        up = ((model(x) - 0.3) ** 2).data  # type: ignore[operator]
+        p.data = original - 1e-6
+        down = ((model(x) - 0.3) ** 2).data  # type: ignore[operator]
+        p.data = original
+        assert p.grad == pytest.approx((up - down) / 2e-6, rel=1e-4, abs=1e-7)
 
 
 def test_one_output_is_a_value_several_are_a_list() -> None:
