@@ -37,7 +37,7 @@ from .trace import (
 )
 from .value import Value
 
-__all__ = ["Quiz", "Result", "Score"]
+__all__ = ["Ask", "Quiz", "Result", "Score"]
 
 Ask = Literal["grad", "local"]
 
