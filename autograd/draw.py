@@ -187,8 +187,11 @@ def draw(
     return picture
 
 
-def save_graph(root: Value | Sequence[Value], path: str | os.PathLike[str], **options: Any) -> Path:
+def save_graph(root: Value | Sequence[Value] | Any, path: str | os.PathLike[str], **options: Any) -> Path:
     """Draw ``root`` (options as for ``draw``) and write it to ``path``; returns the path.
+
+    ``root`` may also be a picture already drawn (a ``graphviz.Digraph``) or anything
+    that draws itself, such as ``chain_rule(L, w1)`` or a ``Backprop`` stepper.
 
     The extension picks the format: ``.png``, ``.svg`` or ``.pdf`` are rendered by
     Graphviz's ``dot`` program; ``.dot`` or ``.gv`` write the DOT source and need no
@@ -197,11 +200,19 @@ def save_graph(root: Value | Sequence[Value], path: str | os.PathLike[str], **op
     """
     target = writable_target(path)
     suffix = target.suffix.lower()
-    picture = draw(root, **options)
+    if hasattr(root, "source") and hasattr(root, "pipe"):
+        if options:
+            raise TypeError(f"save_graph: a drawn picture takes no drawing options, got {sorted(options)}")
+        picture = root
+    elif not isinstance(root, Value) and callable(draw_itself := getattr(root, "draw", None)):
+        picture = draw_itself(**options)
+    else:
+        picture = draw(root, **options)
     if suffix in SOURCE_SUFFIXES:
         data: bytes = picture.source.encode("utf-8")
     else:
-        data = picture.pipe(format=suffix[1:])
+        with _dot_program_needed(f"writing {target.name}"):
+            data = picture.pipe(format=suffix[1:])
     _write_atomically(target, data)
     return target
 

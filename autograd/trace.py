@@ -20,10 +20,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, SupportsIndex, overload
+from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 from . import graph
 from .value import Value
+
+if TYPE_CHECKING:
+    from .draw import EdgeKey
 
 __all__ = [
     "Backprop",
@@ -145,6 +148,11 @@ def _number(x: float) -> str:
 
 def _factor_number(x: float) -> str:
     return f"({x:.4g})" if x < 0 or math.copysign(1.0, x) < 0 else f"{x:.4g}"
+
+
+# one colour per path in ChainRule.draw (colour-blind-safe first, then cycled)
+PATH_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+COLOR_NAMES = dict(zip(PATH_COLORS, ("blue", "orange", "green", "purple", "brown", "pink", "cyan", "olive")))
 
 
 def _partial(top: str, bottom: str) -> str:
@@ -329,6 +337,48 @@ class ChainRule:
         rows.append(f"{lhs} &= {numbers}")
         rows.append(f"&= {self.total:.6g}")
         return r"$$\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$$"
+
+    # ------------------------------------------------------------------ picture
+
+    def draw(self, **options: Any) -> Any:
+        """The chain rule as one picture: only the nodes between ``wrt`` and ``root``.
+
+        Every edge carries its local derivative, each path is drawn in its own colour,
+        inputs that lie on no path are greyed (they are the ingredients of the local
+        derivatives), and the caption lists each path's product in the notes' notation
+        and their sum, ∂root/∂wrt. With more than ``max_paths`` paths the same sub-graph
+        is drawn without per-path colours and the caption gives the count. ``options``
+        go to ``autograd.draw`` (``digits``, ``rankdir``, ...). Returns a ``graphviz.Digraph``.
+        """
+        from .draw import draw
+
+        lhs = _partial(self._name(self.root), self._name(self.wrt))
+        edge_colors: dict[EdgeKey, list[str]] = {}
+        lines: list[str] = []
+        if self._paths is None:
+            lines.append(f"{lhs} = {self.total:.6g}, a sum over {self.count:,} paths (more than max_paths")
+            lines.append(f"= {self.max_paths}, so they are not coloured one by one)")
+        else:
+            for k, (path, term) in enumerate(zip(self._paths, self.terms())):
+                color = PATH_COLORS[k % len(PATH_COLORS)]
+                for edge in path.edges:
+                    edge_colors.setdefault((edge.parent, edge.child, edge.index), []).append(color)
+                symbols = " · ".join(self._symbol(s) for s in term) or "1"
+                numbers = " · ".join(_factor_number(s.value) for s in term) or "1"
+                lines.append(
+                    f"path {k + 1} ({COLOR_NAMES[color]}): {symbols} = {numbers} = {path.product:.6g}"
+                )
+            lines.append(f"{lhs} = sum of the {self.count} path products = {self.total:.6g}")
+        if self.wrt.backward_ran and math.isclose(self.wrt.grad, self.total, rel_tol=1e-9, abs_tol=1e-12):
+            lines[-1] += f" = {self._name(self.wrt)}.grad"
+        options.setdefault("edge_derivatives", True)
+        return draw(
+            self.root,
+            nodes=self._between,
+            edge_colors=edge_colors,
+            caption="\n".join(lines),
+            **options,
+        )
 
     # ------------------------------------------------------------------ helpers
 

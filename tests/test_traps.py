@@ -7,6 +7,7 @@ running the engine.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +79,22 @@ def test_trap_tanh_and_sigmoid_overflow_at_large_inputs(z: float) -> None:
     assert t.data == math.copysign(1.0, z) and s.data == (1.0 if z > 0 else 0.0)
     (t + s).backward()
     assert x.grad == 0.0  # 1 − tanh² and σ(1 − σ) are both exactly 0 in floating point here
+
+
+def test_trap_drawing_without_the_dot_program_names_it_and_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # peers let graphviz's bare ExecutableNotFound traceback through
+    from autograd.draw import GraphvizNotFoundError
+
+    x = Value(2.0, "x")
+    y = (x * x).tanh()
+    y.backward()
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot anywhere
+    with pytest.raises(GraphvizNotFoundError) as caught:
+        autograd.save_graph(y, tmp_path / "y.png")
+    message = str(caught.value)
+    assert "`dot` program" in message and "apt-get install graphviz" in message and "brew" in message
+    assert not (tmp_path / "y.png").exists()
+    # the DOT source needs no program
+    assert autograd.save_graph(y, tmp_path / "y.dot").read_text(encoding="utf-8").startswith("digraph")

@@ -90,6 +90,15 @@ def _path_colours() -> str:
     return draw(y, edge_colors=colours, caption="∂y/∂x = x + x = 6").source
 
 
+def notes_chain_rule_w1() -> str:
+    """Issue 9's picture: ∂L/∂w1 of the notes' 2-2-1 network as its two coloured paths."""
+    from autograd.examples import notes_network
+
+    loss, nodes = notes_network()
+    loss.backward()
+    return str(chain_rule(loss, nodes["w1"]).draw().source)
+
+
 DOT_CASES: dict[str, Callable[[], str]] = {
     "neuron_before_backward.dot": lambda: draw(neuron(run_backward=False)).source,
     "neuron.dot": lambda: draw(neuron(), edge_derivatives=True).source,
@@ -102,6 +111,7 @@ DOT_CASES: dict[str, Callable[[], str]] = {
     "scoped_collapse_layer.dot": lambda: draw(scoped_network(), collapse="layer").source,
     "two_outputs.dot": _two_outputs,
     "square_path_colours.dot": _path_colours,
+    "notes_chain_rule_w1.dot": notes_chain_rule_w1,
 }
 
 CLI_CASES: dict[str, list[str]] = {
