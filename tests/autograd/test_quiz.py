@@ -12,6 +12,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -532,3 +533,14 @@ def test_the_widget_without_ipywidgets_says_what_to_install(monkeypatch: pytest.
         ImportError, match=r'Quiz.widget\(\) needs ipywidgets: .*pip install "chainrule\[notebooks\]"'
     ):
         Quiz(Value(1.0) * 2).widget()
+
+
+def test_the_readme_shows_what_the_quiz_prints() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Practice: predict the gradient, then check", 1)[1].split("\n## ", 1)[0]
+    question, explanation = (block.split("```", 1)[0] for block in section.split("```text\n")[1:3])
+    quiz = Quiz(notes_network()[0])
+    assert question == f"{quiz.question}\n"
+    assert quiz.answer(-1.125).correct
+    assert explanation == f"{quiz.answer(0.5)}\n"
+    assert f"q.hint()     # {quiz.hint()!r}" in section
