@@ -1,0 +1,450 @@
+"""``python -m benchmarks.run``: every workload side by side, one table, written to results.md.
+
+    python -m benchmarks.run            # the full run (what `make bench` does), about 2 minutes
+    python -m benchmarks.run --smoke    # a tiny configuration that only checks everything runs
+
+Before any timing, every engine's loss and gradients are compared with the hand-written
+float code from the same weights; the run stops if any differs by 1e-9 or more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import chain, memory, mlp_epoch, wide
+from .problem import SIZES, make_problem
+from .timing import time_side_by_side
+
+TOLERANCE = 1e-9
+RESULTS = Path(__file__).with_name("results.md")
+COMMAND = "make bench  (python -m benchmarks.run)"
+
+
+@dataclass(frozen=True)
+class Config:
+    sizes: tuple[int, ...] = SIZES
+    samples: int = 100
+    epoch_repeats: int = 7
+    chain_depths: tuple[tuple[int, int], ...] = ((900, 7), (100_000, 3), (1_000_000, 1))
+    """(depth, repeats); micrograd joins only where it can, i.e. at the first depth."""
+    torch_chain_limit: int = 100_000
+    recursion_probe: int = 4_000
+    width: int = wide.WIDTH
+    wide_repeats: int = 5
+    memory_depth: int = 900
+
+
+FULL = Config()
+SMOKE = Config(
+    sizes=(2, 3, 1),
+    samples=6,
+    epoch_repeats=1,
+    chain_depths=((40, 1), (2_000, 1)),
+    torch_chain_limit=2_000,
+    recursion_probe=2_000,
+    width=200,
+    wide_repeats=1,
+    memory_depth=40,
+)
+
+
+@dataclass
+class Row:
+    """One line of the table: a workload, what it measures, and each engine's number."""
+
+    workload: str
+    unit: str
+    cells: dict[str, str] = field(default_factory=dict)
+    ratios: dict[str, float] = field(default_factory=dict)
+
+
+COLUMNS = (
+    "hand-written floats",
+    "this project",
+    "micrograd 0.1.0",
+    "PyTorch, scalar tensors",
+    "PyTorch, batched tensors",
+)
+RATIOS = ("this / floats", "micrograd / this", "PyTorch scalar / this")
+
+
+def _ratios(floats: float | None, this: float, micro: float | None, torch: float | None) -> dict[str, float]:
+    out = {}
+    if floats:
+        out["this / floats"] = this / floats
+    if micro:
+        out["micrograd / this"] = micro / this
+    if torch:
+        out["PyTorch scalar / this"] = torch / this
+    return out
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3g} ms" if seconds >= 1e-3 else f"{seconds * 1e6:.3g} µs"
+
+
+def _per_node(seconds: float, depth: int) -> str:
+    return f"{seconds / depth * 1e9:.3g} ns"
+
+
+# ----------------------------------------------------------------------------- W1
+
+
+def moons_epoch(config: Config, log: Callable[[str], None]) -> tuple[list[Row], dict[str, float]]:
+    problem = make_problem(config.sizes, config.samples)
+    engines = [engine(problem) for engine in mlp_epoch.ENGINES]
+    reference = next(e for e in engines if e.name == "hand-written floats").loss_and_gradients()
+    log(f"W1 loss {reference[0]:.12g}; max |difference| of loss and every gradient from hand-written floats:")
+    worst = 0.0
+    for engine in engines:
+        difference = mlp_epoch.max_difference(engine.loss_and_gradients(), reference)
+        worst = max(worst, difference)
+        log(f"  {engine.name:32s} {difference:.2e}")
+        if not difference < TOLERANCE:
+            raise SystemExit(f"{engine.name} disagrees with the hand-written floats by {difference:.3g}")
+    timings = time_side_by_side({e.name: e.epoch for e in engines}, config.epoch_repeats)
+    t = {name: timing.median for name, timing in timings.items()}
+    for name, timing in timings.items():
+        log(f"  {name:32s} {_ms(timing.median):>10s}  (cyclic GC {timing.gc_share:.0%})")
+    floats, micro = t["hand-written floats"], t["micrograd 0.1.0"]
+    torch_scalar, torch_batched = t["PyTorch, scalar tensors"], t["PyTorch, batched tensors"]
+    rows = []
+    for name, label in (
+        ("this project", "W1 moons MLP epoch (nn.MLP, dot nodes)"),
+        ("this project, autograd only", "W1 same, autograd only (no nn)"),
+        ("this project, op by op", "W1 same, op by op as micrograd builds it"),
+    ):
+        row = Row(label, "per epoch")
+        row.cells = {
+            "hand-written floats": _ms(floats),
+            "this project": _ms(t[name]),
+            "micrograd 0.1.0": _ms(micro),
+            "PyTorch, scalar tensors": _ms(torch_scalar),
+            "PyTorch, batched tensors": _ms(torch_batched),
+        }
+        row.ratios = _ratios(floats, t[name], micro, torch_scalar)
+        rows.append(row)
+    shares = {f"W1 GC share {name}": timing.gc_share for name, timing in timings.items()}
+    return rows, {"W1 worst difference": worst, **{f"W1 {k}": v for k, v in t.items()}, **shares}
+
+
+# ----------------------------------------------------------------------------- W2
+
+
+def deep_chain(config: Config, log: Callable[[str], None]) -> tuple[list[Row], dict[str, float]]:
+    rows, numbers = [], {}
+    for index, (depth, repeats) in enumerate(config.chain_depths):
+        exact = chain.exact_gradient(depth)
+        cases: dict[str, Callable[[], object]] = {
+            "hand-written floats": partial(chain.hand_written_floats, depth)
+        }
+        for name, leaf in chain.LEAVES.items():
+            if name == "micrograd 0.1.0" and index > 0:
+                continue  # its recursive sort fails far below these depths (see the deepest-chain row)
+            if name.startswith("PyTorch") and depth > config.torch_chain_limit:
+                continue
+            cases[name] = partial(chain.gradient, leaf, depth)
+        for name, case in cases.items():
+            got = case()
+            assert isinstance(got, float)
+            if not abs(got - exact) < TOLERANCE * exact:
+                raise SystemExit(f"W2 {name} at depth {depth}: gradient {got!r}, expected {exact!r}")
+        log(f"W2 depth {depth:,}: every engine's ∂x/∂x₀ = 1.0001^{depth // 2} within 1e-9 (relative)")
+        timings = time_side_by_side(cases, repeats, warmups=1 if depth <= 100_000 else 0)
+        t = {name: timing.median for name, timing in timings.items()}
+        row = Row(f"W2 deep chain, N = {depth:,} nodes", "per node")
+        row.cells = {name: _per_node(seconds, depth) for name, seconds in t.items()}
+        if "micrograd 0.1.0" not in t:
+            row.cells["micrograd 0.1.0"] = "RecursionError"
+        if "PyTorch, scalar tensors" not in t:
+            row.cells["PyTorch, scalar tensors"] = "not run (too slow)"
+        row.ratios = _ratios(
+            t["hand-written floats"],
+            t["this project"],
+            t.get("micrograd 0.1.0"),
+            t.get("PyTorch, scalar tensors"),
+        )
+        rows.append(row)
+        for name, seconds in t.items():
+            numbers[f"W2 {depth} {name} per node"] = seconds / depth
+            log(f"  {name:32s} {_per_node(seconds, depth):>10s} per node")
+    limit = config.recursion_probe
+    deepest = {
+        name: chain.deepest(leaf, limit) for name, leaf in chain.LEAVES.items() if "PyTorch" not in name
+    }
+    row = Row(f"W2 deepest chain that backpropagates (tried up to {limit:,})", "nodes")
+    row.cells = {
+        name: f"{depth:,}" + ("" if depth == limit else " (then RecursionError)")
+        for name, depth in deepest.items()
+    }
+    rows.append(row)
+    log(f"W2 deepest chain (up to {limit:,}): {deepest}")
+    numbers.update({f"W2 deepest {name}": float(depth) for name, depth in deepest.items()})
+    return rows, numbers
+
+
+# ----------------------------------------------------------------------------- W3
+
+
+def wide_sum(config: Config, log: Callable[[str], None]) -> tuple[list[Row], dict[str, float]]:
+    ws, xs = wide.operands(config.width)
+    cases: dict[str, Callable[[], object]] = {}
+    failures: dict[str, str] = {}
+    for name, engine in wide.ENGINES.items():
+        try:
+            grads = engine(ws, xs)
+        except RecursionError as error:
+            failures[name] = type(error).__name__
+            continue
+        difference = max(abs(g - x) for g, x in zip(grads, xs))
+        if not difference < TOLERANCE:
+            raise SystemExit(f"W3 {name}: ∂z/∂w differs from x by {difference:.3g}")
+        cases[name] = partial(engine, ws, xs)
+    log(f"W3 width {config.width:,}: ∂z/∂wᵢ = xᵢ exactly for every engine that runs; failed: {failures}")
+    timings = time_side_by_side(cases, config.wide_repeats)
+    t = {name: timing.median for name, timing in timings.items()}
+    for name, seconds in t.items():
+        log(f"  {name:40s} {_ms(seconds):>10s}")
+    rows = []
+    for this, label in (
+        ("this project, builtin sum", f"W3 Σ of {config.width:,} products, builtin sum"),
+        ("this project, autograd.dot", "W3 same, autograd.dot (one node)"),
+    ):
+        row = Row(label, "per call")
+        micro = "micrograd 0.1.0, builtin sum"
+        row.cells = {
+            "hand-written floats": _ms(t["hand-written floats"]),
+            "this project": _ms(t[this]),
+            "micrograd 0.1.0": failures.get(micro) or _ms(t[micro]),
+            "PyTorch, scalar tensors": _ms(t["PyTorch, scalar tensors, builtin sum"]),
+            "PyTorch, batched tensors": _ms(t["PyTorch, batched tensors, torch.dot"]),
+        }
+        row.ratios = _ratios(
+            t["hand-written floats"], t[this], t.get(micro), t["PyTorch, scalar tensors, builtin sum"]
+        )
+        rows.append(row)
+    return rows, {f"W3 {name}": seconds for name, seconds in t.items()}
+
+
+# ----------------------------------------------------------------------------- memory
+
+
+def _first(build: Callable[[], tuple[Any, Any]]) -> Any:
+    return build()[0]
+
+
+def memory_rows(config: Config, log: Callable[[str], None]) -> tuple[list[Row], dict[str, float]]:
+    depth = config.memory_depth
+    parents: dict[str, Callable[[Any], Any]] = {
+        "this project": lambda v: v.parents,
+        "micrograd 0.1.0": lambda v: v._prev,
+    }
+    per_node = {}
+    garbage = {}
+    for name in parents:
+        build = partial(chain.build, chain.LEAVES[name], depth)
+        per_node[name] = memory.bytes_per_node(partial(_first, build), parents[name])
+        garbage[name] = memory.garbage_after_drop(build)
+        log(f"memory {name}: {per_node[name]:.0f} bytes per node; dropped graph: {garbage[name]}")
+    size = Row(f"Memory of the W2 chain, N = {depth:,} (tracemalloc)", "bytes per node")
+    size.cells = {name: f"{value:.0f} B" for name, value in per_node.items()}
+    size.ratios = {"micrograd / this": per_node["micrograd 0.1.0"] / per_node["this project"]}
+    left = Row("Same graph dropped with gc disabled: left for the cyclic collector", "objects")
+    left.cells = {name: f"{g.collected:,}" for name, g in garbage.items()}
+    numbers = {f"memory {name}": value for name, value in per_node.items()}
+    numbers.update({f"garbage {name}": float(g.collected) for name, g in garbage.items()})
+    numbers.update({f"tracked left {name}": float(g.tracked_left) for name, g in garbage.items()})
+    return [size, left], numbers
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def versions() -> dict[str, str]:
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "CPUs": str(os.cpu_count()),
+        "Python": f"{platform.python_implementation()} {platform.python_version()}",
+        "chainrule": version("chainrule"),
+        "micrograd": version("micrograd"),
+        "torch": version("torch"),
+    }
+
+
+def table(rows: Sequence[Row]) -> str:
+    header = ["workload", "unit", *COLUMNS, *RATIOS]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [row.cells.get(c, "—") for c in COLUMNS]
+        ratios = [f"{row.ratios[r]:.3g}×" if r in row.ratios else "—" for r in RATIOS]
+        lines.append("| " + " | ".join([row.workload, row.unit, *cells, *ratios]) + " |")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Target:
+    what: str
+    measured: str
+    met: bool
+
+
+def targets(n: dict[str, float]) -> list[Target]:
+    this, micro, floats = n["W1 this project"], n["W1 micrograd 0.1.0"], n["W1 hand-written floats"]
+    op_by_op = n["W1 this project, op by op"]
+    depth = FULL.chain_depths[0][0]
+    w2 = [k for k in n if k.startswith("W2 ") and k.endswith("per node") and "micrograd" in k]
+    micro_node = n[w2[0]] if w2 else float("nan")
+    this_node = n[w2[0].replace("micrograd 0.1.0", "this project")] if w2 else float("nan")
+    million = n.get("W2 1000000 this project per node")
+    return [
+        Target("W1 micrograd / this project ≥ 50", f"{micro / this:.1f}×", micro / this >= 50),
+        Target("W1 this project / hand-written floats ≤ 3.5", f"{this / floats:.2f}×", this / floats <= 3.5),
+        Target(
+            "W1 op by op: micrograd / this project ≥ 5", f"{micro / op_by_op:.1f}×", micro / op_by_op >= 5
+        ),
+        Target(
+            "W2 1,000,000 nodes backward without error",
+            "done" if million else "not run",
+            million is not None,
+        ),
+        Target(
+            f"W2 time per node ≤ ⅓ of micrograd's at N = {depth}",
+            f"{this_node / micro_node:.2f} of micrograd's",
+            this_node <= micro_node / 3,
+        ),
+        Target(
+            "Memory per node ≤ ½ of micrograd's",
+            f"{n['memory this project'] / n['memory micrograd 0.1.0']:.2f} of micrograd's",
+            n["memory this project"] <= n["memory micrograd 0.1.0"] / 2,
+        ),
+        Target(
+            "No garbage for the cyclic collector",
+            f"{n['garbage this project']:.0f} objects collected, "
+            f"{n['tracked left this project']:.0f} tracked objects left",
+            n["garbage this project"] == 0,
+        ),
+    ]
+
+
+def notes(n: dict[str, float]) -> list[str]:
+    """What the table needs said in words, with this run's numbers."""
+    this = n["W1 this project"]
+    dense = n.get("W1 hand-written floats, dense")
+    out = [
+        "- W1 times one epoch: forward over 100 points, backward, one SGD step; freeing the graph and",
+        "  a `gc.collect()` are inside the timed region, so every engine pays for its own garbage.",
+        f"- The cyclic collector's share of each W1 epoch: micrograd {n['W1 GC share micrograd 0.1.0']:.0%}, "
+        f"this project {n['W1 GC share this project']:.0%} (no cycles, but the collector still scans the "
+        "young nodes while the graph is alive).",
+        "- The hand-written floats skip what sends no gradient back (points outside the margin, dead ReLUs),",
+        "  as a person writing the backward pass by hand would; an engine multiplies those zeros through.",
+    ]
+    if dense:
+        out.append(
+            f"  The same code without skipping (`hand-written floats, dense`, same run) takes {_ms(dense)}: "
+            f"this project / dense floats = {this / dense:.1f}×."
+        )
+    out += [
+        "- W2's N counts the op nodes on the chain (one × and one + per step); each op also makes a",
+        "  constant leaf from its plain number, in every engine alike. Time per node = time / N.",
+        "- Objects alive before timing are frozen (`gc.freeze()`), so a collection scans what the engine",
+        "  being timed made, not the interpreter's, torch's or the other engines' objects.",
+    ]
+    return out
+
+
+def report(
+    rows: Sequence[Row], numbers: dict[str, float], machine: dict[str, str], log_lines: list[str]
+) -> str:
+    checks = targets(numbers)
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Produced by `{COMMAND}`; every number below is from that one run, all engines in one",
+        "process, timed in alternation; medians of the repeats (see `benchmarks/timing.py`).",
+        "",
+        "## Machine",
+        "",
+        *(f"- {key}: {value}" for key, value in machine.items()),
+        "- PyTorch runs on 1 thread (`torch.set_num_threads(1)`): the work is scalar and the machine shared.",
+        "",
+        "## Results",
+        "",
+        table(rows),
+        "",
+        "## Targets",
+        "",
+        *(f"- {'✓' if t.met else '✗'} {t.what}: {t.measured}" for t in checks),
+        "",
+        "## Reading the table",
+        "",
+        *notes(numbers),
+        "",
+        "## Log of the run",
+        "",
+        "```",
+        *log_lines,
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="a tiny configuration: checks that all runs")
+    parser.add_argument(
+        "--output", type=Path, default=None, help=f"where to write the report (default {RESULTS})"
+    )
+    args = parser.parse_args(argv)
+    config = SMOKE if args.smoke else FULL
+    output = args.output or (None if args.smoke else RESULTS)
+
+    import torch
+
+    torch.set_num_threads(1)
+    log_lines: list[str] = []
+
+    def log(line: str) -> None:
+        log_lines.append(line)
+        print(line, flush=True)
+
+    machine = versions()
+    log(", ".join(f"{k} {v}" for k, v in machine.items()))
+    rows: list[Row] = []
+    numbers: dict[str, float] = {}
+    for workload in (moons_epoch, deep_chain, wide_sum, memory_rows):
+        more_rows, more_numbers = workload(config, log)
+        rows += more_rows
+        numbers.update(more_numbers)
+        gc.collect()
+    text = report(rows, numbers, machine, log_lines)
+    print()
+    print(table(rows))
+    print()
+    print("\n".join(f"{'✓' if t.met else '✗'} {t.what}: {t.measured}" for t in targets(numbers)))
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        print(f"\nwritten to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
