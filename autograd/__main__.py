@@ -43,7 +43,8 @@ def notes_forward_pass() -> dict[str, Value]:
 
 
 def demo(out: str = "demo.png") -> None:
-    """Print the notes' forward pass, backpropagate, print every gradient, draw the graph."""
+    """The notes' forward pass, the gradients of every weight and bias, the chain rule for
+    w4 as the notes write it, one weight update, and the picture."""
     nodes = notes_forward_pass()
     loss = nodes["L"]
     print("Forward pass (the lecture notes' worked example)")
@@ -52,18 +53,27 @@ def demo(out: str = "demo.png") -> None:
             continue
         names = [p.label for p in node.parents]
         print(f"  {node.label:>3} = {node.op.show(names):<24} = {node.data:.6g}")
-    print("  the notes write z1 = 1.151, o1 = 0.759, z2 = 0.04518, o2 = 0.51129: arithmetic slips")
+    print("  (the notes write z1 = 1.151, o1 = 0.759, z2 = 0.04518, o2 = 0.51129: arithmetic slips)")
+
     loss.backward()
-    print("\nBackward pass: ∂L/∂node for every node")
-    for node in graph.backward_order(loss):
-        print(f"  ∂L/∂{node.label:<3} = {node.grad: .6g}")
+    print("\nBackward pass: ∂L/∂w for every weight and bias")
+    for row in (("w1", "w2", "w3", "b1"), ("w4", "b2")):
+        print("  " + "   ".join(f"∂L/∂{name} = {nodes[name].grad:.6g}" for name in row))
+
+    print("\nThe chain rule for w4, one factor per edge of the graph")
+    print("  " + str(chain_rule(loss, nodes["w4"])).replace("\n", "\n  "))
+
+    w4, rate = nodes["w4"], 0.1
+    new = w4.data - rate * w4.grad
+    print(f"\nWeight update, η = {rate}: w4_new = w4_old − η·∂L/∂w4 = {w4.data:g} − {rate}·({w4.grad:.6g})")
+    print(f"  = {new:.6g}: the slope is negative, so the weight grows")
     try:
         save_graph(loss, out, edge_derivatives=True)
     except Exception as error:  # drawing is a bonus of the demo, never its failure
         print(f"\n(no picture: {error})")
     else:
         print(f"\nComputation graph written to {out}")
-    print("Notebooks that walk through the notes: jupyter lab notebooks/")
+    print("Next: the notebooks walk through the notes: jupyter lab notebooks/")
 
 
 EXIT_BAD_INPUT = 2
