@@ -8,6 +8,7 @@ op's calculus.
 
 from __future__ import annotations
 
+import builtins
 import math
 import os
 import traceback
@@ -326,8 +327,15 @@ class Value:
         if mode.anomaly:
             _backward_checked(order)
             return
+        isfinite, add_up = math.isfinite, builtins.sum  # this module's sum makes a node
         for node in order:
             upstream = node.grad
+            # A node with no gradient (a dead ReLU, a point outside the hinge's margin) would
+            # add local × 0 = 0 to every parent: skip it, unless a local is inf or NaN, whose
+            # NaN must flow on as in PyTorch (their sum is then not finite). Adding exact
+            # zeros changes no bit, so the sums are those of the full loop.
+            if upstream == 0.0 and isfinite(add_up(node._locals)):
+                continue
             for parent, local in zip(node._parents, node._locals):
                 parent.grad += local * upstream
 

@@ -131,3 +131,25 @@ def test_the_benchmark_runs_in_its_smoke_configuration(tmp_path: Path) -> None:
     assert "No garbage for the cyclic collector" in text
     for key in ("platform", "CPUs", "Python", "torch", "micrograd"):
         assert f"- {key}: " in text
+
+
+def test_backward_skipping_zero_gradients_changes_no_number() -> None:
+    # the speed-up the benchmark measures: nodes whose gradient is 0 send nothing back
+    import autograd
+    from autograd import Value, graph
+
+    engine = mlp_epoch.ThisProject(TINY)
+    loss = engine.loss()
+    loss.backward()
+    assert any(node.grad == 0.0 for node in graph.topological_order(loss) if node.parents)  # some skipped
+    got = [p.grad for p in engine.parameters]
+    full = {node: 0.0 for node in graph.topological_order(loss)}
+    full[loss] = 1.0
+    for node in graph.backward_order(loss):  # every edge, zeros included
+        for parent, local in autograd.edges(node):
+            full[parent] += local * full[node]
+    assert got == [full[p] for p in engine.parameters]
+
+    x = Value(0.0)
+    (x.sqrt() * 0.0).backward()  # sqrt′(0) = inf meets a gradient of 0: NaN, as in PyTorch
+    assert math.isnan(x.grad)
