@@ -552,7 +552,14 @@ class _Builder:
         inner = _unique(b[: depth + 1] for b in self.boxes if len(b) > depth and b[:depth] == boxes)
         for box_path in sorted(inner, key=lambda b: _natural(b[-1])):
             with into.subgraph(name=f"cluster {box_path[-1]}") as box:
-                box.attr(label=_escape_text(_last_part(box_path[-1])), style="rounded", color="#8c8c8c")
+                # labelloc/labeljust set here, or a box inherits the caption's (bottom left)
+                box.attr(
+                    label=_escape_text(_last_part(box_path[-1])),
+                    labelloc="t",
+                    labeljust="l",
+                    style="rounded",
+                    color="#8c8c8c",
+                )
                 self._emit_box(box, box_path)
 
 

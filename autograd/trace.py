@@ -774,8 +774,12 @@ class Backprop:
 
         return draw(self.root, highlight=self.current, **options)
 
-    def widget(self, picture: bool = True) -> Any:
-        """A slider with Prev / Next buttons over the steps (needs ipywidgets), with the picture below."""
+    def widget(self, picture: bool = True, **draw_options: Any) -> Any:
+        """A slider with Prev / Next buttons over the steps (needs ipywidgets), with the picture below.
+
+        ``draw_options`` go to ``draw`` for the picture, e.g. ``rankdir="TB"`` for a tall
+        picture that fits a notebook's width.
+        """
         try:
             import ipywidgets as widgets
         except ImportError:
@@ -790,7 +794,7 @@ class Backprop:
             self.go_to(slider.value)
             text.value = self._repr_html_()
             if picture:
-                _show_picture(drawing, self)
+                _show_picture(drawing, self, draw_options)
 
         def move(by: int) -> Callable[[object], None]:
             return lambda _: setattr(slider, "value", max(0, min(self.steps, slider.value + by)))
@@ -799,17 +803,17 @@ class Backprop:
         previous.on_click(move(-1))
         following.on_click(move(+1))
         if picture:
-            _show_picture(drawing, self)
+            _show_picture(drawing, self, draw_options)
         return widgets.VBox([widgets.HBox([previous, slider, following]), text, drawing])
 
 
-def _show_picture(output: Any, stepper: Backprop) -> None:
+def _show_picture(output: Any, stepper: Backprop, draw_options: Mapping[str, Any]) -> None:
     from IPython.display import clear_output, display
 
     with output:
         clear_output(wait=True)  # type: ignore[no-untyped-call]
         try:
-            display(stepper.draw())  # type: ignore[no-untyped-call]
+            display(stepper.draw(**draw_options))  # type: ignore[no-untyped-call]
         except Exception as error:  # the picture is a bonus of the widget, never its failure
             print(f"(no picture: {error})")
 
