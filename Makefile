@@ -65,7 +65,7 @@ test: $(VENV)/.installed-dev dot
 	$(PY) -m ruff check autograd nn tests benchmarks
 	$(PY) -m ruff format --check autograd nn tests benchmarks
 	$(PY) -m mypy
-	$(PY) -m pytest -n 2 tests notebooks --nbmake --nbmake-timeout=120
+	$(PY) -m pytest -n 2 --doctest-modules autograd nn tests notebooks --nbmake --nbmake-timeout=120
 
 # --- the rest --------------------------------------------------------------------
 lint: $(VENV)/.installed-dev

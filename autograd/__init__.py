@@ -1,11 +1,11 @@
 """chainrule's engine: scalar reverse-mode autodiff where every chain-rule step can be seen.
 
-    >>> from autograd import Value
-    >>> x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.88, "b")
-    >>> y = (x * w + b).tanh()
-    >>> y.backward()
-    >>> round(w.grad, 4)
-    0.3201
+>>> from autograd import Value
+>>> x, w, b = Value(2.0, "x"), Value(-3.0, "w"), Value(6.88, "b")
+>>> y = (x * w + b).tanh()
+>>> y.backward()
+>>> round(w.grad, 4)  # ∂y/∂w = (1 − tanh²(x·w + b)) · x
+1.0019
 """
 
 from . import ops

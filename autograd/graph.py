@@ -77,7 +77,9 @@ def _prepare_backward(root: Value) -> list[Value]:
                 push(node)
                 push(None)
                 for parent in parents:
-                    if parent not in visited:
+                    if not parent._parents:
+                        parent._ran = True  # a leaf is only marked: no set, no stack, no order
+                    elif parent not in visited:
                         push(parent)
             else:
                 node._ran = True

@@ -80,10 +80,34 @@ def _as_float(data: object) -> float:
 def _as_value(x: object) -> Value:
     """A Value as it is; a plain number as a constant leaf labelled with its value."""
     if type(x) is float:  # every `x * 1.5` lands here: the common case first
-        return Value(x, f"{x:g}")
+        return _constant(x)
     if isinstance(x, Value):
         return x
     return Value(x, _number_label(x))  # type: ignore[arg-type]
+
+
+# Formatting a label costs as much as making the node, and code reuses its few
+# numbers (a learning rate, 1.0001 in a loop): keep the last thousand or so.
+_CONSTANT_LABELS: dict[float, str] = {}
+
+
+def _constant(x: float) -> Value:
+    """A float as a constant leaf labelled with its value, without ``__init__``'s checks."""
+    label = _CONSTANT_LABELS.get(x)
+    if label is None or x == 0:  # 0.0 and -0.0 share a key but not a label
+        if len(_CONSTANT_LABELS) >= 1024:
+            _CONSTANT_LABELS.clear()
+        label = _CONSTANT_LABELS[x] = f"{x:g}"
+    leaf = _new(Value)
+    leaf.data = x
+    leaf.grad = 0.0
+    leaf.label = label
+    leaf._op = None
+    leaf._parents = ()
+    leaf._locals = ()
+    leaf._scope = mode.scope
+    leaf._ran = False
+    return leaf
 
 
 def _number_label(x: object) -> str:
@@ -176,9 +200,12 @@ class Value:
 
     def __add__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            if type(other) is not float and not _is_number(other):
+            if type(other) is float:
+                other = _constant(other)
+            elif _is_number(other):
+                other = _as_value(other)
+            else:
                 return NotImplemented
-            other = _as_value(other)
         data, local_grads = _add(self.data, other.data)
         return _node(data, local_grads, (self, other), _ADD)
 
@@ -189,9 +216,12 @@ class Value:
 
     def __sub__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            if type(other) is not float and not _is_number(other):
+            if type(other) is float:
+                other = _constant(other)
+            elif _is_number(other):
+                other = _as_value(other)
+            else:
                 return NotImplemented
-            other = _as_value(other)
         data, local_grads = _sub(self.data, other.data)
         return _node(data, local_grads, (self, other), _SUB)
 
@@ -202,9 +232,12 @@ class Value:
 
     def __mul__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            if type(other) is not float and not _is_number(other):
+            if type(other) is float:
+                other = _constant(other)
+            elif _is_number(other):
+                other = _as_value(other)
+            else:
                 return NotImplemented
-            other = _as_value(other)
         data, local_grads = _mul(self.data, other.data)
         return _node(data, local_grads, (self, other), _MUL)
 
@@ -215,9 +248,12 @@ class Value:
 
     def __truediv__(self, other: Operand) -> Value:
         if type(other) is not Value:
-            if type(other) is not float and not _is_number(other):
+            if type(other) is float:
+                other = _constant(other)
+            elif _is_number(other):
+                other = _as_value(other)
+            else:
                 return NotImplemented
-            other = _as_value(other)
         data, local_grads = _div(self.data, other.data)
         return _node(data, local_grads, (self, other), _DIV)
 
@@ -336,8 +372,14 @@ class Value:
             # zeros changes no bit, so the sums are those of the full loop.
             if upstream == 0.0 and isfinite(add_up(node._locals)):
                 continue
-            for parent, local in zip(node._parents, node._locals):
-                parent.grad += local * upstream
+            parents = node._parents
+            if len(parents) == 2:  # most nodes are binary ops: unpacking beats zip's iterator
+                (a, b), (local_a, local_b) = parents, node._locals
+                a.grad += local_a * upstream
+                b.grad += local_b * upstream
+            else:
+                for parent, local in zip(parents, node._locals):
+                    parent.grad += local * upstream
 
     # ------------------------------------------------------------------ Python protocols
 
