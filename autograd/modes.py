@@ -1,8 +1,19 @@
-"""Grad mode, anomaly mode and the naming scope: the engine's context managers."""
+"""Grad mode, anomaly mode and the naming scope: the engine's context managers.
+
+Each is re-entrant: it keeps a stack of the values it replaced, so the same instance
+may be entered again before it is left (a recursive function decorated with
+``@no_grad()``, one ``scope`` object entered on every call of a neuron), and each exit
+restores exactly what its own entry found.
+"""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar, overload
+
+F = TypeVar("F", bound=Callable[..., Any])
+S = TypeVar("S", bound="_Switch")
 
 
 class _Mode:
@@ -28,34 +39,62 @@ class _Mode:
 mode = _Mode()
 
 
-class no_grad(contextlib.ContextDecorator):
+class _Switch(contextlib.ContextDecorator):
+    """Set one of ``mode``'s switches inside a ``with`` block or a decorated function.
+
+    A subclass names the switch (``_switch``) and the value it takes inside (``_inside``).
+    Like PyTorch's, it decorates with or without parentheses: ``@no_grad()`` and
+    ``@no_grad`` both work.
+    """
+
+    _switch: ClassVar[str]
+    _inside: ClassVar[bool]
+    _previous: list[bool]  # the values replaced, one per entry not yet left
+
+    # Set up in __new__ rather than __init__, so that type checkers read the overloads:
+    # ``no_grad()`` is a no_grad, ``no_grad(f)`` is f decorated, with f's own signature.
+    @overload
+    def __new__(cls: type[S], function: None = None) -> S: ...
+
+    @overload
+    def __new__(cls, function: F) -> F: ...  # type: ignore[misc]  # @no_grad returns the function
+
+    def __new__(cls, function: Any = None) -> Any:
+        if function is None:
+            switch = super().__new__(cls)
+            switch._previous = []
+            return switch
+        if not callable(function):
+            raise TypeError(
+                f"{cls.__name__}() takes no arguments, got {type(function).__name__}; "
+                f"use `with {cls.__name__}():`, `@{cls.__name__}()` or `@{cls.__name__}`"
+            )
+        return cls()(function)
+
+    def __enter__(self) -> None:
+        self._previous.append(getattr(mode, self._switch))
+        setattr(mode, self._switch, self._inside)
+        mode.update()
+
+    def __exit__(self, *exc: object) -> None:
+        setattr(mode, self._switch, self._previous.pop())
+        mode.update()
+
+
+class no_grad(_Switch):
     """Inside ``with no_grad():`` ops build no graph: results are plain leaves.
 
     For inference and for weight updates (w_new = w_old − η·∂L/∂w_old must not itself
-    become part of the next graph). Works as a decorator too.
+    become part of the next graph). Works as a decorator too: ``@no_grad()`` or ``@no_grad``.
     """
 
-    def __enter__(self) -> None:
-        self._previous = mode.grad_enabled
-        mode.grad_enabled = False
-        mode.update()
-
-    def __exit__(self, *exc: object) -> None:
-        mode.grad_enabled = self._previous
-        mode.update()
+    _switch, _inside = "grad_enabled", False
 
 
-class enable_grad(contextlib.ContextDecorator):
-    """Turn graph building back on inside a ``no_grad`` block."""
+class enable_grad(_Switch):
+    """Turn graph building back on inside a ``no_grad`` block (a ``with`` block or a decorator)."""
 
-    def __enter__(self) -> None:
-        self._previous = mode.grad_enabled
-        mode.grad_enabled = True
-        mode.update()
-
-    def __exit__(self, *exc: object) -> None:
-        mode.grad_enabled = self._previous
-        mode.update()
+    _switch, _inside = "grad_enabled", True
 
 
 def is_grad_enabled() -> bool:
@@ -67,39 +106,40 @@ class AnomalyError(FloatingPointError):
     """An op produced a NaN or infinite value or gradient while ``detect_anomaly`` was on."""
 
 
-class detect_anomaly(contextlib.ContextDecorator):
+class detect_anomaly(_Switch):
     """Inside ``with detect_anomaly():`` the first op whose output or gradient is NaN or
     infinite raises ``AnomalyError`` naming the op, its inputs and the line that made it.
 
-    Slower: every node records where it was created.
+    Slower: every node records where it was created. Works as a decorator too.
     """
 
-    def __enter__(self) -> None:
-        self._previous = mode.anomaly
-        mode.anomaly = True
-        mode.update()
-
-    def __exit__(self, *exc: object) -> None:
-        mode.anomaly = self._previous
-        mode.update()
+    _switch, _inside = "anomaly", True
 
 
 class scope:
     """Name the nodes made inside: ``with scope("layers.1"), scope("neurons.0"):`` gives
     them the scope ``layers.1.neurons.0``; drawings cluster by it and traces name nodes
-    with it. A plain class rather than a generator: ``nn`` enters one per neuron call.
+    with it. A plain slotted class rather than a generator or a ``ContextDecorator``:
+    ``nn`` enters one per neuron call, keeps the object and enters it again.
+
+    ``with scope(name) as path:`` binds ``path`` to the full scope inside, so
+    ``with scope("") as path:`` reads the scope one is in without changing it (``nn``
+    relies on this).
     """
 
     __slots__ = ("_previous", "name")
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._previous = ""
+        self._previous: list[str] = []
 
     def __enter__(self) -> str:
-        previous = self._previous = mode.scope
-        mode.scope = f"{previous}.{self.name}" if previous and self.name else (self.name or previous)
-        return mode.scope
+        """Enter the scope; returns the full path, e.g. ``layers.1.neurons.0``."""
+        previous = mode.scope
+        self._previous.append(previous)
+        name = self.name
+        mode.scope = path = f"{previous}.{name}" if previous and name else (name or previous)
+        return path
 
     def __exit__(self, *exc: object) -> None:
-        mode.scope = self._previous
+        mode.scope = self._previous.pop()

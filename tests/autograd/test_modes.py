@@ -55,3 +55,88 @@ def test_scopes_nest() -> None:
         y = Value(1.0) * 2
     assert y.scope == "layers.1.neurons.0"
     assert (Value(1.0) * 2).scope == ""
+
+
+# --------------------------------------------------------------------------- re-entering
+
+
+def test_a_recursive_function_under_no_grad_restores_grad_mode() -> None:
+    # One decorator instance is entered once per call level; each exit must restore what
+    # its own entry found, or the outermost exit leaves grad off for good.
+    @autograd.no_grad()
+    def countdown(n: int) -> Value:
+        assert not autograd.is_grad_enabled()
+        return Value(float(n)) * 2 if n == 0 else countdown(n - 1)
+
+    assert countdown(3).is_leaf
+    assert autograd.is_grad_enabled()
+    assert (Value(1.0) * 2).parents
+
+
+@pytest.mark.parametrize("make", [autograd.no_grad, autograd.enable_grad, autograd.detect_anomaly])
+def test_the_same_instance_nested_restores_the_mode_outside(make: type) -> None:
+    switch = make()
+    with switch:
+        inside = (autograd.is_grad_enabled(), autograd.modes.mode.anomaly)
+        with switch:
+            assert (autograd.is_grad_enabled(), autograd.modes.mode.anomaly) == inside
+        assert (autograd.is_grad_enabled(), autograd.modes.mode.anomaly) == inside
+    assert autograd.is_grad_enabled() and not autograd.modes.mode.anomaly
+    assert autograd.modes.mode.plain
+
+
+def test_enable_grad_inside_no_grad_and_back() -> None:
+    off, on = autograd.no_grad(), autograd.enable_grad()
+    with off:
+        with on:
+            assert (Value(1.0) * 2).parents
+            with off:
+                assert (Value(1.0) * 2).is_leaf
+            assert autograd.is_grad_enabled()
+        assert not autograd.is_grad_enabled()
+    assert autograd.is_grad_enabled()
+
+
+def test_no_grad_decorates_without_parentheses_as_in_pytorch() -> None:
+    @autograd.no_grad
+    def predict(x: Value) -> Value:
+        """Doubles x."""
+        return x * 2
+
+    y = predict(Value(1.5))
+    assert y.is_leaf and y.data == 3.0
+    assert predict.__name__ == "predict" and predict.__doc__ == "Doubles x."
+    assert autograd.is_grad_enabled()
+
+    @autograd.detect_anomaly
+    def overflow(x: Value) -> Value:
+        return x * 0.0
+
+    with pytest.raises(AnomalyError, match=r"^mul: produced a non-finite value nan"):
+        overflow(Value(math.inf))
+    assert not autograd.modes.mode.anomaly
+
+
+def test_no_grad_given_a_non_function_names_the_ways_to_use_it() -> None:
+    with pytest.raises(TypeError, match=r"no_grad\(\) takes no arguments, got int; use `with no_grad\(\):`"):
+        autograd.no_grad(5)  # type: ignore[call-overload]
+
+
+def test_the_same_scope_entered_again_inside_itself_restores_each_level() -> None:
+    neuron = autograd.scope("neurons.0")
+    with autograd.scope("layers.1"):
+        with neuron as outer:
+            with neuron as inner:
+                y = Value(1.0) * 2
+            z = Value(1.0) * 2
+        w = Value(1.0) * 2
+    assert (outer, inner) == ("layers.1.neurons.0", "layers.1.neurons.0.neurons.0")
+    assert (y.scope, z.scope, w.scope) == (inner, outer, "layers.1")
+    assert (Value(1.0) * 2).scope == ""
+
+
+def test_entering_a_scope_returns_the_full_path_and_an_empty_name_adds_nothing() -> None:
+    with autograd.scope("layers.1") as layer, autograd.scope("") as here:
+        assert layer == here == "layers.1"
+    with autograd.scope("") as top:
+        assert top == ""
