@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 import autograd
 from autograd import Value
 
+from ._checks import lookup
+
 Activation = Callable[[Value], Value]
 
 
@@ -136,10 +138,4 @@ LAYER_WISE = frozenset({"softmax"})
 
 def get(name: str) -> Callable[..., object]:
     """The activation called ``name``; ValueError listing the known names otherwise."""
-    if not isinstance(name, str):
-        raise TypeError(f"an activation name must be a str, got {type(name).__name__}")
-    try:
-        return ACTIVATIONS[name]
-    except KeyError:
-        known = ", ".join(ACTIVATIONS)
-        raise ValueError(f"unknown activation {name!r}; known activations: {known}") from None
+    return lookup(ACTIVATIONS, name, "activation", "activations")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import random
 
+from ._checks import count, number
+
 Samples = list[list[float]]
 
 
@@ -38,12 +40,6 @@ def _linspace(start: float, stop: float, n: int) -> list[float]:
     return [start + (stop - start) * i / (n - 1) for i in range(n)]
 
 
-def _check_count(n: object, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return n
-
-
 def moons(n: int = 100, noise: float = 0.1, seed: int = 0, signed: bool = False) -> tuple[Samples, list[int]]:
     """Two interleaving half circles, as sklearn's ``make_moons``: the micrograd demo's data.
 
@@ -52,9 +48,8 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 0, signed: bool = False)
     get Gaussian noise of standard deviation ``noise``. ``signed=True`` gives labels −1 /
     +1, what the hinge loss wants.
     """
-    n = _check_count(n, "n")
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    n = count(n, "n")
+    noise = number(noise, "noise", 0.0)
     generator = random.Random(seed)
     n_upper = n // 2
     n_lower = n - n_upper
@@ -71,8 +66,9 @@ def spirals(
 ) -> tuple[Samples, list[int]]:
     """Interleaved spiral arms, one per class (CS231n's): a multiclass problem that no
     linear model solves; pair it with ``losses.cross_entropy``. Labels are 0 … classes − 1."""
-    n_per_class = _check_count(n_per_class, "n_per_class")
-    classes = _check_count(classes, "classes")
+    n_per_class = count(n_per_class, "n_per_class")
+    classes = count(classes, "classes")
+    noise = number(noise, "noise", 0.0)
     generator = random.Random(seed)
     X: Samples = []
     y: list[int] = []
@@ -91,7 +87,8 @@ def regression_1d(n: int = 50, noise: float = 0.1, seed: int = 0) -> tuple[Sampl
 
     For a linear output and ``losses.mse``. X holds one-element samples ``[x]``.
     """
-    n = _check_count(n, "n")
+    n = count(n, "n")
+    noise = number(noise, "noise", 0.0)
     generator = random.Random(seed)
     xs = _linspace(-1.0, 1.0, n)
     return [[x] for x in xs], [math.sin(math.pi * x) + generator.gauss(0.0, noise) for x in xs]

@@ -10,6 +10,8 @@ import math
 import random
 from collections.abc import Callable
 
+from ._checks import lookup
+
 Seed = int | random.Random | None
 Initializer = Callable[[int, int, random.Random], float]
 """Draws one weight for a neuron with ``fan_in`` inputs in a layer of ``fan_out`` neurons."""
@@ -61,10 +63,4 @@ def get(init: str | Initializer) -> Initializer:
     """The initialiser called ``init`` (or ``init`` itself if callable); ValueError listing the names."""
     if callable(init):
         return init
-    if not isinstance(init, str):
-        raise TypeError(f"init must be a name or a callable, got {type(init).__name__}")
-    try:
-        return INITIALIZERS[init]
-    except KeyError:
-        known = ", ".join(INITIALIZERS)
-        raise ValueError(f"unknown init {init!r}; known initialisers: {known}") from None
+    return lookup(INITIALIZERS, init, "init", "initialisers", callables=True)

@@ -23,19 +23,12 @@ from autograd import Value, dot, no_grad, scope, softmax
 
 from . import activations
 from . import init as initializers
+from ._checks import count
 from .init import Initializer, Seed
 from .module import Module
 
 Inputs = Sequence[float | Value]
 ActivationSpec = str | Callable[[Value], Value]
-
-
-def _check_size(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{what} must be at least 1, got {value}")
-    return value
 
 
 def _activation_name(activation: ActivationSpec | None) -> str:
@@ -85,7 +78,7 @@ class Neuron(Module):
         seed: Seed = None,
         fan_out: int = 1,
     ) -> None:
-        self.nin = _check_size(nin, "nin")
+        self.nin = count(nin, "nin")
         name = _activation_name(activation)
         if name in activations.LAYER_WISE:
             raise ValueError(
@@ -93,7 +86,7 @@ class Neuron(Module):
             )
         generator = initializers.rng(seed)
         draw = initializers.get(init)
-        fan_out = _check_size(fan_out, "fan_out")
+        fan_out = count(fan_out, "fan_out")
         self.w = [Value(draw(nin, fan_out, generator), f"w{i}") for i in range(1, nin + 1)]
         self.b = Value(0.0, "b")
         self.alpha: Value | None = None
@@ -163,8 +156,8 @@ class Layer(Module):
         init: str | Initializer = "uniform",
         seed: Seed = None,
     ) -> None:
-        self.nin = _check_size(nin, "nin")
-        self.nout = _check_size(nout, "nout")
+        self.nin = count(nin, "nin")
+        self.nout = count(nout, "nout")
         self.activation = _activation_name(activation)
         self._softmax = self.activation == "softmax"
         generator = initializers.rng(seed)
@@ -229,10 +222,10 @@ class MLP(Module):
         init: str | Initializer = "uniform",
         seed: Seed = None,
     ) -> None:
-        self.nin = _check_size(nin, "nin")
+        self.nin = count(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        self.nouts = [_check_size(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        self.nouts = [count(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
         self.activation = _activation_name(activation)
         self.output_activation = _activation_name(output_activation)
         generator = initializers.rng(seed)
@@ -329,7 +322,7 @@ class Perceptron(Neuron):
         for i, label in enumerate(y):
             if label not in (0, 1):
                 raise ValueError(f"Perceptron.fit: labels must be 0 or 1, got {label!r} at index {i}")
-        _check_size(epochs, "epochs")
+        count(epochs, "epochs")
         mistakes: list[int] = []
         for _ in range(epochs):
             wrong = 0

@@ -21,6 +21,8 @@ from typing import Any
 import autograd
 from autograd import Value, dot, log_softmax, scope
 
+from ._checks import lookup
+
 Number = int | float
 Predictions = Value | Number | Sequence[Value | Number]
 Targets = Value | Number | Sequence[Value | Number]
@@ -211,8 +213,4 @@ def get(loss: str | Callable[..., Value]) -> Callable[..., Value]:
     """The loss called ``loss`` (or ``loss`` itself if callable); ValueError listing the names."""
     if callable(loss):
         return loss
-    try:
-        return LOSSES[loss]
-    except (KeyError, TypeError):
-        known = ", ".join(LOSSES)
-        raise ValueError(f"unknown loss {loss!r}; known losses: {known}") from None
+    return lookup(LOSSES, loss, "loss", "losses", callables=True)

@@ -24,24 +24,13 @@ from typing import Any
 
 from autograd import Value, no_grad
 
+from ._checks import number
+
 LearningRate = float | Callable[[int], float]
 
 
 class NonFiniteGradientError(FloatingPointError):
     """A parameter's gradient is NaN or infinite; ``step()`` refused to move any weight."""
-
-
-def _check_number(
-    value: object, what: str, low: float, high: float = math.inf, *, open_low: bool = False
-) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{what} must be a number, got {type(value).__name__}")
-    number = float(value)
-    below = number <= low if open_low else number < low
-    if below or number >= high or not math.isfinite(number):
-        bounds = f"{'(' if open_low else '['}{low:g}, {high:g})"
-        raise ValueError(f"{what} must lie in {bounds}, got {value!r}")
-    return number
 
 
 class Optimizer:
@@ -59,7 +48,7 @@ class Optimizer:
             if not isinstance(p, Value):
                 raise TypeError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, not a Value")
         if not callable(lr):
-            _check_number(lr, "lr", 0.0)
+            number(lr, "lr", 0.0)
         self.lr = lr
         self.steps = 0
         """How many steps have been taken: the k given to a schedule."""
@@ -69,7 +58,7 @@ class Optimizer:
         """η for the next step: ``lr`` itself, or ``lr(k)`` for a schedule at step k."""
         if callable(self.lr):
             rate = self.lr(self.steps)
-            return _check_number(rate, f"lr({self.steps}) from the schedule", 0.0)
+            return number(rate, f"lr({self.steps}) from the schedule", 0.0)
         return float(self.lr)
 
     def zero_grad(self) -> None:
@@ -159,7 +148,7 @@ class SGD(Optimizer):
     def __init__(
         self, params: Iterable[Value], lr: LearningRate = 0.01, momentum: float = 0.0, nesterov: bool = False
     ) -> None:
-        self.momentum = _check_number(momentum, "momentum", 0.0, 1.0)
+        self.momentum = number(momentum, "momentum", 0.0, 1.0)
         if nesterov and self.momentum == 0.0:
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
         self.nesterov = bool(nesterov)
@@ -190,7 +179,7 @@ class Adagrad(Optimizer):
     buffers = ("sum_of_squares",)
 
     def __init__(self, params: Iterable[Value], lr: LearningRate = 0.01, eps: float = 1e-10) -> None:
-        self.eps = _check_number(eps, "eps", 0.0, open_low=True)
+        self.eps = number(eps, "eps", 0.0, open_low=True)
         super().__init__(params, lr)
 
     def _update(self, grads: list[float], lr: float, t: int) -> None:
@@ -212,8 +201,8 @@ class RMSprop(Optimizer):
     def __init__(
         self, params: Iterable[Value], lr: LearningRate = 0.01, alpha: float = 0.99, eps: float = 1e-8
     ) -> None:
-        self.alpha = _check_number(alpha, "alpha", 0.0, 1.0)
-        self.eps = _check_number(eps, "eps", 0.0, open_low=True)
+        self.alpha = number(alpha, "alpha", 0.0, 1.0)
+        self.eps = number(eps, "eps", 0.0, open_low=True)
         super().__init__(params, lr)
 
     def _update(self, grads: list[float], lr: float, t: int) -> None:
@@ -245,10 +234,10 @@ class Adam(Optimizer):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise TypeError(f"betas must be a pair (β₁, β₂), got {betas!r}")
         self.betas = (
-            _check_number(betas[0], "betas[0]", 0.0, 1.0),
-            _check_number(betas[1], "betas[1]", 0.0, 1.0),
+            number(betas[0], "betas[0]", 0.0, 1.0),
+            number(betas[1], "betas[1]", 0.0, 1.0),
         )
-        self.eps = _check_number(eps, "eps", 0.0, open_low=True)
+        self.eps = number(eps, "eps", 0.0, open_low=True)
         super().__init__(params, lr)
 
     def _update(self, grads: list[float], lr: float, t: int) -> None:

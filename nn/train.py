@@ -15,6 +15,7 @@ from typing import Any
 from autograd import Value
 
 from . import losses, optim
+from ._checks import count, lookup
 from .init import Seed, rng
 from .layers import Perceptron
 from .module import Module
@@ -129,12 +130,11 @@ def _train_on_batch(
 def _metric(metric: str | Metric, loss_fn: Callable[..., Value]) -> tuple[str, Metric]:
     if callable(metric):
         return getattr(metric, "__name__", "metric"), metric
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; known metrics: {', '.join(METRICS)}")
-    if metric == "accuracy":
+    function = lookup(METRICS, metric, "metric", "metrics", callables=True)
+    if function is accuracy:
         threshold = 0.5 if loss_fn in _PROBABILITY_LOSSES else 0.0
         return metric, functools.partial(accuracy, threshold=threshold)
-    return metric, METRICS[metric]
+    return metric, function
 
 
 def fit(
@@ -173,12 +173,9 @@ def fit(
         raise ValueError(f"fit: {len(X)} samples but {len(y)} targets")
     if len(X) == 0:
         raise ValueError("fit: needs at least one sample")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
-        raise ValueError(f"fit: batch_size must be None or an int >= 1, got {batch_size!r}")
+    count(epochs, "fit: epochs", minimum=0)
+    if batch_size is not None:
+        count(batch_size, "fit: batch_size")
     loss_fn = losses.get(loss)
     named_metrics = [_metric(metric, loss_fn) for metric in metrics]
     if optimizer is None:

@@ -180,7 +180,7 @@ def test_unknown_name_raises_value_error_listing_the_known_names() -> None:
 
 
 def test_a_name_must_be_a_string() -> None:
-    with pytest.raises(TypeError, match="must be a str"):
+    with pytest.raises(TypeError, match=r"activation must be a name \(a str\), got int"):
         activations.get(3)  # type: ignore[arg-type]
 
 

@@ -82,14 +82,16 @@ def test_regression_is_sin_pi_x_plus_noise() -> None:
 
 
 @pytest.mark.parametrize(
-    ("call", "message"),
+    ("call", "error", "message"),
     [
-        (lambda: data.moons(0), "n must be a positive int, got 0"),
-        (lambda: data.moons(10, noise=-1), "noise must be >= 0"),
-        (lambda: data.spirals(classes=0), "classes must be a positive int"),
-        (lambda: data.regression_1d(n=2.5), "n must be a positive int, got 2.5"),
+        (lambda: data.moons(0), ValueError, "n must be at least 1, got 0"),
+        (lambda: data.moons(10, noise=-1), ValueError, r"noise must lie in \[0, inf\), got -1"),
+        (lambda: data.spirals(noise=-0.5), ValueError, r"noise must lie in \[0, inf\), got -0.5"),
+        (lambda: data.regression_1d(noise="big"), TypeError, "noise must be a number, got str"),
+        (lambda: data.spirals(classes=0), ValueError, "classes must be at least 1, got 0"),
+        (lambda: data.regression_1d(n=2.5), TypeError, "n must be an int, got float 2.5"),
     ],
 )
-def test_bad_sizes_are_named(call, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+def test_bad_sizes_are_named(call, error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
         call()

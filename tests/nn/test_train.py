@@ -158,8 +158,10 @@ def test_accuracy_follows_the_loss_kind() -> None:
     ("kwargs", "error", "message"),
     [
         ({"y": [1]}, ValueError, "fit: 4 samples but 1 targets"),
-        ({"epochs": -1}, ValueError, "epochs must be an int >= 0"),
-        ({"batch_size": 0}, ValueError, "batch_size must be None or an int >= 1"),
+        ({"epochs": -1}, ValueError, "fit: epochs must be at least 0, got -1"),
+        ({"epochs": 2.5}, TypeError, "fit: epochs must be an int, got float 2.5"),
+        ({"batch_size": 0}, ValueError, "fit: batch_size must be at least 1, got 0"),
+        ({"batch_size": True}, TypeError, "fit: batch_size must be an int, got bool True"),
         ({"loss": "l1"}, ValueError, "unknown loss 'l1'; known losses: mse"),
         ({"metrics": ("f1",)}, ValueError, "unknown metric 'f1'; known metrics: accuracy"),
     ],
