@@ -71,15 +71,19 @@ def _power(op: str, base: float, exponent: float) -> float:
 
 
 def pow(a: float, b: float) -> Rule:  # noqa: A001 - the op's own name
-    """a ** b with both a Value; ∂/∂a = b·a^(b−1), ∂/∂b = a^b · ln a."""
+    """a ** b with both a Value; ∂/∂a = b·a^(b−1), ∂/∂b = a^b · ln a.
+
+    Each local is the rule of the one-Value op it would be with the other input held
+    fixed, ``power`` (x ** n) for ∂/∂a and ``exponential`` (base ** x) for ∂/∂b, so the
+    edge cases are theirs and PyTorch's: ∂(0 ** 0)/∂a = 0, ∂(0 ** b)/∂b = 0.
+    """
     if a < 0:
         raise ValueError(
             f"pow: negative base {a!r} with a Value exponent has no real derivative with "
             "respect to the exponent; use a plain number as the exponent"
         )
-    out = _power("pow", a, b)
-    d_base = b * _power("pow", a, b - 1) if a != 0 or b >= 1 else math.inf
-    d_exponent = out * math.log(a) if a > 0 else 0.0
+    out, (d_base,) = power(a, b)
+    _, (d_exponent,) = exponential(b, a)
     return out, (d_base, d_exponent)
 
 
@@ -114,11 +118,11 @@ def power(x: float, n: float) -> Rule:
 
 
 def exponential(x: float, base: float) -> Rule:
-    """base ** x for a plain number base > 0; ∂/∂x = base^x · ln base."""
-    if base <= 0:
-        raise ValueError(f"pow: the base of a Value exponent must be > 0, got {base!r}")
+    """base ** x for a plain number base ≥ 0; ∂/∂x = base^x · ln base, 0 for base 0 (PyTorch's)."""
+    if base < 0:
+        raise ValueError(f"pow: the base of a Value exponent must be >= 0, got {base!r}")
     out = _power("pow", base, x)
-    return out, (out * math.log(base),)
+    return out, (out * math.log(base) if base else 0.0,)
 
 
 def exp(x: float) -> Rule:

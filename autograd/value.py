@@ -271,7 +271,7 @@ class Value:
         return _unary(self, OPS["pow_const"].bind(n=float(other)))
 
     def __rpow__(self, other: Operand) -> Value:
-        """``a ** x`` for a plain number a > 0."""
+        """``a ** x`` for a plain number a ≥ 0 (∂(0 ** x)/∂x = 0, as in PyTorch)."""
         if not _is_number(other):
             return NotImplemented
         return _unary(self, OPS["exp_base"].bind(base=float(other)))
