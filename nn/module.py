@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+import autograd
 from autograd import Value
 
 FORMAT = "chainrule.nn"
@@ -85,8 +86,7 @@ class Module:
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 before the next backward (leaves accumulate)."""
-        for p in self.parameters():
-            p.grad = 0.0
+        autograd.zero_grad(self.parameters())
 
     def state_dict(self) -> dict[str, float]:
         """Every parameter's value by name."""

@@ -22,6 +22,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+import autograd
 from autograd import Value, no_grad
 
 from ._checks import number
@@ -63,8 +64,7 @@ class Optimizer:
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 (backward accumulates into leaves)."""
-        for p in self.params:
-            p.grad = 0.0
+        autograd.zero_grad(self.params)
 
     def step(self) -> None:
         """Move every parameter once, using its ``.grad``; checks every gradient first."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import autograd
 import nn
 from nn import MLP, Layer, ModelFileError, Neuron, Perceptron, data, fit, optim
 
@@ -317,4 +318,21 @@ def test_zero_grad_clears_every_parameter() -> None:
     model([1.0, 1.0]).backward()  # type: ignore[union-attr]
     assert any(p.grad for p in model.parameters())
     model.zero_grad()
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_zero_grad_is_autograds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one definition of "zero the gradients": Module.zero_grad hands its parameters to autograd's
+    calls: list[list[autograd.Value]] = []
+    real = autograd.zero_grad
+
+    def spy(values: list[autograd.Value]) -> None:
+        calls.append(list(values))
+        real(values)
+
+    monkeypatch.setattr(autograd, "zero_grad", spy)
+    model = MLP(2, [3, 1], seed=0)
+    model([1.0, 1.0]).backward()  # type: ignore[union-attr]
+    model.zero_grad()
+    assert calls == [model.parameters()]
     assert all(p.grad == 0.0 for p in model.parameters())

@@ -159,6 +159,23 @@ def test_zero_grad_clears_every_gradient() -> None:
     assert [p.grad for p in params] == [0.0, 0.0]
 
 
+def test_zero_grad_is_autograds(monkeypatch: pytest.MonkeyPatch) -> None:
+    # one definition of "zero the gradients": the optimizer hands its parameters to autograd's
+    calls: list[list[Value]] = []
+    real = autograd.zero_grad
+
+    def spy(values: list[Value]) -> None:
+        calls.append(list(values))
+        real(values)
+
+    monkeypatch.setattr(autograd, "zero_grad", spy)
+    params = [Value(1.0), Value(2.0)]
+    for p in params:
+        p.grad = 5.0
+    optim.SGD(params, lr=0.1).zero_grad()
+    assert calls == [params] and [p.grad for p in params] == [0.0, 0.0]
+
+
 @pytest.mark.parametrize(
     ("build", "error", "message"),
     [
