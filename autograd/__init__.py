@@ -16,10 +16,12 @@ from .modes import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, n
 from .ops import OPS, Op
 from .quiz import Quiz
 from .trace import Backprop, ChainRule, Step, backprop_steps, chain_rule, forward_steps
-from .value import Value, dot, log_softmax, logsumexp, softmax, sum, zero_grad
+from .value import Value, dot, log_softmax, logsumexp, softmax, zero_grad
+from .value import sum as sum  # an attribute of the package, not in __all__: see below
 
 __version__ = "0.1.0"
 
+# Not ``sum``: ``from autograd import *`` must not replace the builtin (``autograd.sum`` stays).
 __all__ = [
     "OPS",
     "AnomalyError",
@@ -47,6 +49,5 @@ __all__ = [
     "save_graph",
     "scope",
     "softmax",
-    "sum",
     "zero_grad",
 ]

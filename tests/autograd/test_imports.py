@@ -34,3 +34,15 @@ def test_modules_use_only_the_standard_library_at_import_time() -> None:
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name} at module level"
+
+
+def test_star_import_replaces_no_builtin() -> None:
+    import builtins
+
+    import autograd
+
+    namespace: dict[str, object] = {}
+    exec("from autograd import *", namespace)
+    assert "sum" not in namespace
+    assert set(autograd.__all__) & set(dir(builtins)) == set()
+    assert autograd.sum([1.0, 2.0]).data == 3.0, "autograd.sum stays, as an attribute of the package"
