@@ -122,8 +122,17 @@ def _build(text: str, bindings: Sequence[str]) -> tuple[Value, dict[str, Value]]
     inputs = _inputs(bindings)
     root = expr.evaluate(text, inputs)
     if not root.label:
-        root.label = next(name for name in ("f", "out", "f_out") if name not in inputs)
+        root.label = _output_name(inputs)
     return root, inputs
+
+
+def _output_name(inputs: dict[str, Value]) -> str:
+    """``f``, or ``f2``, ``f3``, … when the inputs already use it: always a free name."""
+    name, k = "f", 1
+    while name in inputs:
+        k += 1
+        name = f"f{k}"
+    return name
 
 
 def draw_command(args: argparse.Namespace) -> None:

@@ -97,6 +97,20 @@ def test_trace_total_is_the_gradient(capsys: pytest.CaptureFixture[str]) -> None
     assert capsys.readouterr().out.rstrip().endswith("= 7")  # d(x² + x)/dx = 2x + 1 = 7 at x = 3
 
 
+@pytest.mark.parametrize(
+    ("names", "output"),
+    [(["x"], "f"), (["x", "f"], "f2"), (["x", "f", "out", "f_out"], "f2"), (["x", "f", "f2"], "f3")],
+)
+def test_the_output_gets_a_name_no_input_uses(
+    names: list[str], output: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lets = [f"{name}=1" for name in names]
+    assert main(["trace", "x*1", "--let", *lets, "--wrt", "x"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"∂{output}/∂x"), printed
+    assert printed.rstrip().endswith("= 1")  # d(x·1)/dx
+
+
 # --------------------------------------------------------------------------- help and demo
 
 
