@@ -2,7 +2,9 @@
 
 Each takes the predictions (a Value, or a list of them, one per sample) and the targets
 (numbers, or Values), and returns the mean over the samples. Mismatched lengths raise
-ValueError. Every node a loss makes carries the scope ``loss``.
+ValueError, and so does a list where one number per sample belongs (a model with several
+outputs): the message names the loss and says how to flatten, or to use ``cross_entropy``.
+Every node a loss makes carries the scope ``loss``.
 
 - ``mse``: regression, L = mean (ŷ − y)²; ``mae``: mean |ŷ − y|, less swayed by outliers;
 - ``bce``: binary classification on probabilities (a sigmoid output);
@@ -15,7 +17,8 @@ ValueError. Every node a loss makes carries the scope ``loss``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+import numbers
+from collections.abc import Callable, Iterable, Sequence, Sized
 from typing import Any
 
 import autograd
@@ -42,6 +45,36 @@ def _as_list(items: object, what: str, name: str) -> list[Any]:
     return list(items)
 
 
+def _is_number(item: object) -> bool:
+    # numbers.Real (checked last, it is the slow one) also admits numpy's scalars such as np.int64
+    return isinstance(item, (Value, int, float, numbers.Real))
+
+
+def _shape(item: object) -> str:
+    """What a non-number item is, for an error: "a list of 2 values", "a str"."""
+    if isinstance(item, Sized) and not isinstance(item, (str, bytes)):
+        size = len(item)
+        return f"a {type(item).__name__} of {size} value{'' if size == 1 else 's'}"
+    return f"a {type(item).__name__}"
+
+
+def _check_one_per_sample(name: str, ys_hat: list[Any], ys: list[Any]) -> None:
+    """Every prediction and target must be one Value or number: a list there means several
+    outputs per sample, which these losses do not take (they would fail deep in an op)."""
+    for what, items in (("prediction", ys_hat), ("target", ys)):
+        for i, item in enumerate(items):
+            if _is_number(item):
+                continue
+            if isinstance(item, (str, bytes)) or not isinstance(item, Iterable):
+                raise TypeError(f"{name}: {what} {i} must be a Value or a number, got {_shape(item)}")
+            raise ValueError(
+                f"{name}: {what} {i} is {_shape(item)}; {name} takes one prediction per target, each "
+                "a single Value or number. For several outputs per sample, flatten predictions and "
+                "targets alike (e.g. [o for out in outputs for o in out]); for class scores with one "
+                "class index per sample, use cross_entropy"
+            )
+
+
 def _mean_of(name: str, predictions: Predictions, targets: Targets, term: Term) -> Value:
     """mean over samples of term(ŷᵢ, yᵢ, i), after checking that the two lists pair up."""
     ys_hat = _as_list(predictions, "predictions", name)
@@ -50,6 +83,7 @@ def _mean_of(name: str, predictions: Predictions, targets: Targets, term: Term) 
         raise ValueError(f"{name}: {len(ys_hat)} predictions but {len(ys)} targets")
     if not ys_hat:
         raise ValueError(f"{name}: needs at least one prediction")
+    _check_one_per_sample(name, ys_hat, ys)
     with scope("loss"):
         terms = [
             term(y_hat if isinstance(y_hat, Value) else Value(y_hat, f"ŷ{i + 1}"), y, i)
@@ -173,12 +207,23 @@ def cross_entropy(
         for i, (row, target) in enumerate(zip(rows, classes)):
             if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
                 raise TypeError(
-                    f"cross_entropy: sample {i}'s logits must be a list of class scores, got {row!r}"
+                    f"cross_entropy: sample {i}'s logits must be a list of class scores, got "
+                    f"{_shape(row)} ({row!r:.40}); pass one list of scores per sample, or for one "
+                    "sample its list and an int target: cross_entropy(logits, 3)"
                 )
+            for j, score in enumerate(row):
+                if not _is_number(score):
+                    raise ValueError(
+                        f"cross_entropy: sample {i}'s class score {j} is {_shape(score)}; each "
+                        "sample's logits must be one flat list of Values or numbers"
+                    )
             if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(row):
+                one_hot = (
+                    " (for a one-hot target, pass the index of its 1)" if isinstance(target, list) else ""
+                )
                 raise ValueError(
                     f"cross_entropy: target {target!r} at index {i} is not a class index "
-                    f"in 0 … {len(row) - 1}"
+                    f"in 0 … {len(row) - 1}{one_hot}"
                 )
             terms.append(-log_softmax(row)[target])
         loss = autograd.sum(terms) / len(terms)

@@ -170,3 +170,52 @@ def test_loss_nodes_are_scoped_and_labelled() -> None:
 def test_unknown_loss_lists_the_known_ones() -> None:
     with pytest.raises(ValueError, match="unknown loss 'mse2'; known losses: mse, mae, bce"):
         losses.get("mse2")
+
+
+# ---------------------------------------------------------------------- several outputs per sample
+
+TWO_OUTPUTS = [[0.2, 0.7], [0.9, 0.1]]  # what a model with two output neurons gives for two samples
+
+
+@pytest.mark.parametrize("name", ["mse", "mae", "bce", "bce_with_logits", "hinge"])
+def test_several_outputs_per_sample_are_named_with_the_way_out(name: str) -> None:
+    predictions = [values(row) for row in TWO_OUTPUTS]
+    with pytest.raises(ValueError) as caught:
+        losses.get(name)(predictions, [1, 1])
+    message = str(caught.value)
+    assert message.startswith(
+        f"{name}: prediction 0 is a list of 2 values; {name} takes one prediction per target"
+    )
+    assert "flatten predictions and targets alike" in message and "cross_entropy" in message
+    with pytest.raises(ValueError, match=rf"^{name}: target 1 is a tuple of 2 values; "):
+        losses.get(name)(values([0.5, 0.5]), [1, (1, 1)])
+
+
+def test_flattening_as_the_message_says_gives_the_mean_over_every_output() -> None:
+    outputs = [values(row) for row in TWO_OUTPUTS]
+    targets = [[0.0, 1.0], [1.0, 0.0]]
+    flat = losses.mse([o for out in outputs for o in out], [t for row in targets for t in row])
+    by_hand = ((0.2 - 0) ** 2 + (0.7 - 1) ** 2 + (0.9 - 1) ** 2 + (0.1 - 0) ** 2) / 4
+    assert flat.data == pytest.approx(by_hand, abs=1e-15)
+
+
+def test_a_prediction_that_is_no_number_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match=r"^mse: prediction 1 must be a Value or a number, got a str$"):
+        losses.mse([0.5, "0.5"], [1.0, 1.0])  # type: ignore[list-item]
+
+
+def test_cross_entropy_names_flat_logits_nested_scores_and_one_hot_targets() -> None:
+    with pytest.raises(TypeError, match=r"sample 0's logits must be a list of class scores, got a Value"):
+        losses.cross_entropy(values([1.0, 2.0]), [0, 1])
+    with pytest.raises(
+        ValueError, match=r"sample 0's class score 1 is a list of 1 value; each sample's logits"
+    ):
+        losses.cross_entropy([[1.0, [2.0]]], [0])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match=r"target \[0, 1\] at index 0 .* pass the index of its 1"):
+        losses.cross_entropy([values([1.0, 2.0])], [[0, 1]])  # type: ignore[list-item]
+
+
+def test_numpy_scalars_are_numbers_too() -> None:
+    np = pytest.importorskip("numpy")  # the rows of np.array(y), as fit hands them on
+    assert losses.mse(values([1.0, 2.0]), list(np.array([0.0, 0.0]))).data == pytest.approx(2.5)
+    assert losses.hinge(values([0.5, -2.0]), list(np.array([1, -1]))).data == pytest.approx(0.25)
