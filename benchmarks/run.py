@@ -448,7 +448,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     if output is not None:
         output.write_text(text, encoding="utf-8")
         print(f"\nwritten to {output}")
+    if output == RESULTS:
+        update_readme(rows, numbers, machine)
+        print(f"and the table in {README}")
     return 0
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+README_START = "<!-- bench-table: written by make bench (benchmarks/run.py) -->"
+README_END = "<!-- end of bench-table -->"
+
+
+def update_readme(rows: list[Row], numbers: dict[str, float], machine: dict[str, str]) -> None:
+    """Put this run's table and targets into README's Performance section, between its markers,
+    so the README quotes exactly the numbers of the latest ``make bench``."""
+    text = README.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise SystemExit(f"{README} lacks the markers {README_START!r} … {README_END!r}")
+    block = "\n".join(
+        [
+            README_START,
+            table(rows),
+            "",
+            "Targets of issue 7, from this run:",
+            "",
+            *(f"- {'✓' if t.met else '✗'} {t.what}: {t.measured}" for t in targets(numbers)),
+            "",
+            "One run on " + ", ".join(f"{k} {v}" for k, v in machine.items()) + "; medians.",
+        ]
+    )
+    README.write_text(text[:start] + block + "\n" + text[end:], encoding="utf-8")
 
 
 if __name__ == "__main__":
