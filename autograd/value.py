@@ -138,7 +138,9 @@ class Value:
 
     Works with plain numbers on either side of ``+ − × / **``. ``==`` and hashing are
     identity, because a Value is a node of a graph (used in dicts and sets); ``< <= > >=``
-    compare ``data`` and return a plain ``bool``, building no graph.
+    compare ``data`` and return a plain ``bool``, building no graph. Truth is PyTorch's for
+    a one-element tensor: ``bool(v)`` is ``v.data != 0``, so ``if loss:`` is False for a
+    loss of 0 (and True for NaN); write ``if loss.data > 0:`` when that is what is meant.
     """
 
     __slots__ = ("_locals", "_op", "_origin", "_parents", "_ran", "_scope", "data", "grad", "label")
@@ -397,6 +399,9 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        return self.data != 0
 
     def __repr__(self) -> str:
         parts = [f"{self.data:.4g}"]

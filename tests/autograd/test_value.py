@@ -239,6 +239,19 @@ def test_comparisons_compare_data_and_build_no_graph() -> None:
     assert float(values[0]) == 3.0
 
 
+@pytest.mark.parametrize(
+    ("x", "truth"), [(0.0, False), (-0.0, False), (0, False), (2.5, True), (-1e-300, True), (math.nan, True)]
+)
+def test_truth_is_data_not_zero_as_for_a_one_element_tensor(x: float, truth: bool) -> None:
+    # PyTorch: bool(torch.tensor(0.0)) is False, bool(torch.tensor(nan)) is True (nan != 0)
+    v = Value(x)
+    assert bool(v) is truth
+    assert (not v) is not truth
+    loss = (v - x) ** 2  # exactly 0 for every finite x
+    if math.isfinite(x):
+        assert not loss
+
+
 def test_equality_and_hash_are_identity() -> None:
     a, b = Value(1.0), Value(1.0)
     assert a != b and a == a
