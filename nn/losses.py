@@ -32,7 +32,9 @@ Targets = Value | Number | Sequence[Value | Number]
 Term = Callable[[Value, Any, int], Value]
 
 _LOG_FLOOR = -100.0
-"""bce clamps each log-probability at −100, as PyTorch's BCELoss does, so p = 0 or 1 gives a finite loss."""
+"""bce floors each log-probability at −100, as PyTorch's BCELoss does, so p = 0 or 1 gives a finite loss."""
+_EPSILON = 1e-12
+"""PyTorch's BCELoss divides its gradient by max(p(1 − p), 1e-12); bce takes the same floor."""
 
 
 def _as_list(items: object, what: str, name: str) -> list[Any]:
@@ -108,35 +110,59 @@ def mae(predictions: Predictions, targets: Targets) -> Value:
     return _mean_of("mae", predictions, targets, lambda y_hat, y, i: abs(y_hat - y))
 
 
-def _log_clamped(p: Value) -> Value:
-    if p.data > 0 and math.log(p.data) >= _LOG_FLOOR:
-        return p.log()
-    return Value(_LOG_FLOOR, "−100")
+def _floored_log(x: float) -> float:
+    return max(math.log(x), _LOG_FLOOR) if x > 0.0 else _LOG_FLOOR
+
+
+def _bce_at_the_clamp(p: Value, y: float) -> Value:
+    """PyTorch's BCELoss term where p(1 − p) < ε: value and gradient, with p kept in the graph.
+
+    Its value is −[y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100)] and its gradient
+    (p − y)/ε rather than ∂/∂p of that value (which is 0 or ±∞ there). A node with that
+    value and that gradient is the tangent line c + g·(p − p₀) at the current p₀: p − p₀
+    is 0 with derivative 1, so the node's value is exactly c and its ∂/∂p exactly g.
+    """
+    q = p.data
+    value = -(y * _floored_log(q) + (1.0 - y) * (math.log1p(-q) if q < 1.0 else _LOG_FLOOR))
+    slope = (q - y) / _EPSILON
+    tangent = value + slope * (p - q)
+    tangent.label = "clamped"
+    return tangent
 
 
 def bce(probabilities: Predictions, targets: Targets) -> Value:
     """Binary cross-entropy on probabilities p = σ(z): L = −(1/n) Σ [y ln p + (1 − y) ln(1 − p)].
 
-    For a sigmoid output. Each log is clamped at −100 (PyTorch's BCELoss), so p = 0 or 1
-    gives a large but finite loss. Probabilities and targets must lie in [0, 1]. On raw
-    scores, ``bce_with_logits`` is more stable.
+    For a sigmoid output. Probabilities and targets must lie in [0, 1]. On raw scores,
+    ``bce_with_logits`` is more stable.
+
+    Near 0 and 1 it is PyTorch's BCELoss, value and gradient: where p(1 − p) < ε = 1e-12
+    (p within about 1e-12 of 0 or 1) each log is floored at −100, so p = 0 or 1 gives a
+    large but finite loss (at most 100 per sample), and the gradient there is
+    ∂L/∂p = (p − y)/ε per sample (before the 1/n of the mean), PyTorch's, e.g. −1e12 for
+    p = 0 and y = 1: p stays in the graph, and a confidently wrong output is pushed back
+    hard instead of getting no gradient. Elsewhere it is the formula above, whose gradient
+    is (p − y)/(p(1 − p)).
     """
 
     def term(p: Value, y: Any, i: int) -> Value:
-        if not 0.0 <= p.data <= 1.0:
+        q = p.data
+        if not 0.0 <= q <= 1.0:
             raise ValueError(
-                f"bce: probabilities must lie in [0, 1], got {p.data!r} at index {i} "
+                f"bce: probabilities must lie in [0, 1], got {q!r} at index {i} "
                 "(for raw scores use bce_with_logits)"
             )
         target = _number(y)
         if not 0.0 <= target <= 1.0:
             raise ValueError(f"bce: targets must lie in [0, 1], got {target!r} at index {i}")
+        if q * (1.0 - q) < _EPSILON:  # PyTorch's clamp, tested in the same float expression
+            return _bce_at_the_clamp(p, target)
         # a term weighted by 0 is left out, so for y = 1 the graph reads L = −ln p
         if target == 1.0:
-            return -_log_clamped(p)
+            return -p.log()
         if target == 0.0:
-            return -_log_clamped(1.0 - p)
-        weighted: Value = y * _log_clamped(p) + (1.0 - y) * _log_clamped(1.0 - p)
+            return -(1.0 - p).log()
+        weighted: Value = y * p.log() + (1.0 - y) * (1.0 - p).log()
         return -weighted
 
     return _mean_of("bce", probabilities, targets, term)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -51,11 +53,71 @@ def test_bce_matches_torch() -> None:
     check_against_torch(losses.bce(ps, LABELS), ps, expected, t)
 
 
-@pytest.mark.parametrize(("p", "y"), [(0.0, 1.0), (1.0, 0.0), (0.0, 0.0), (1.0, 1.0), (1e-300, 1.0)])
-def test_bce_of_a_certain_wrong_answer_is_finite_and_clamped_as_torch(p: float, y: float) -> None:
-    loss = losses.bce([Value(p)], [y])
-    expected = F.binary_cross_entropy(tensor([p], False), tensor([y], False)).item()
-    assert loss.data == expected  # torch clamps each log at −100, so 100 or 0
+# p = 0 and 1, inside the clamp (p(1 − p) < 1e-12), at its edge and beyond
+EDGES = [
+    0.0,
+    1e-300,
+    1e-50,
+    1e-13,
+    5e-13,
+    1e-12,
+    2e-12,
+    1e-6,
+    0.5,
+    1 - 1e-6,
+    1 - 1e-12,
+    1 - 1e-13,
+    1 - 2**-53,
+    1.0,
+]
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+@pytest.mark.parametrize("p", EDGES)
+def test_bce_near_zero_and_one_is_torchs_in_value_and_gradient(p: float, y: float) -> None:
+    v = Value(p)
+    loss = losses.bce([v], [y])
+    loss.backward()
+    t = tensor([p])
+    expected = F.binary_cross_entropy(t, tensor([y], False))
+    expected.backward()
+    assert math.isfinite(loss.data) and math.isfinite(v.grad)
+    # ln(1 − p) is the notes' log of a rounded 1 − p where torch calls log1p(−p): within 1e-15
+    assert loss.data == pytest.approx(expected.item(), rel=1e-9, abs=1e-15)
+    # torch keeps its ε = 1e-12 as a float32, 9.99999996e-13: its clamped gradients are 4e-9 larger
+    assert v.grad == pytest.approx(t.grad.item(), rel=1e-8, abs=1e-300)
+
+
+@pytest.mark.parametrize(
+    ("p", "y", "value", "gradient"),
+    [
+        # by hand: each log floored at −100, the gradient (p − y)/ε with ε = 1e-12
+        (0.0, 1.0, 100.0, -1e12),
+        (1.0, 0.0, 100.0, 1e12),
+        (0.0, 0.3, 0.3 * 100.0, -0.3e12),
+        (1e-50, 1.0, 100.0, (1e-50 - 1.0) / 1e-12),
+        (0.0, 0.0, 0.0, 0.0),  # right and certain: nothing to learn
+        (1.0, 1.0, 0.0, 0.0),
+    ],
+)
+def test_a_certain_answer_costs_at_most_100_and_keeps_p_in_the_graph(
+    p: float, y: float, value: float, gradient: float
+) -> None:
+    v = Value(p)
+    loss = losses.bce([v, Value(0.5)], [y, 1.0])  # the mean over two samples halves each gradient
+    loss.backward()
+    assert loss.data == pytest.approx((value + math.log(2)) / 2, rel=1e-15)
+    assert v.grad == pytest.approx(gradient / 2, rel=1e-15, abs=0.0)
+
+
+def test_bce_inside_the_clamp_is_the_notes_formula_node_for_node() -> None:
+    p = Value(0.25)
+    loss = losses.bce([p], [1.0])
+    term = loss.parents[0].parents[0]  # L = Σ / 1, Σ over the one term
+    assert term.op is not None and term.op.name == "neg" and term.parents[0].parents == (p,)
+    loss.backward()
+    assert loss.data == pytest.approx(-math.log(0.25), rel=1e-15)
+    assert p.grad == pytest.approx(-1 / 0.25, rel=1e-15)
 
 
 def test_bce_rejects_scores_outside_zero_one() -> None:
