@@ -117,10 +117,13 @@ def _floored_log(x: float) -> float:
 def _bce_at_the_clamp(p: Value, y: float) -> Value:
     """PyTorch's BCELoss term where p(1 − p) < ε: value and gradient, with p kept in the graph.
 
-    Its value is −[y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100)] and its gradient
-    (p − y)/ε rather than ∂/∂p of that value (which is 0 or ±∞ there). A node with that
-    value and that gradient is the tangent line c + g·(p − p₀) at the current p₀: p − p₀
-    is 0 with derivative 1, so the node's value is exactly c and its ∂/∂p exactly g.
+    Its value c is −[y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100)] and its gradient g
+    is (p − y)/ε, not the derivative of c (−y/p + (1 − y)/(1 − p), unbounded as p nears 0
+    or 1, while no log is floored; 0 once one is).
+    A node with that value and that gradient is the tangent line c + g·(p − p₀) at the
+    current p₀: p − p₀ is 0 with derivative 1, so the node's value is exactly c and its
+    ∂/∂p exactly g. A target given as a Value gets no gradient here (PyTorch's BCELoss has
+    none for its target at all).
     """
     q = p.data
     value = -(y * _floored_log(q) + (1.0 - y) * (math.log1p(-q) if q < 1.0 else _LOG_FLOOR))
