@@ -83,7 +83,8 @@ def _as_value(x: object) -> Value:
         return _constant(x)
     if isinstance(x, Value):
         return x
-    return Value(x, _number_label(x))  # type: ignore[arg-type]
+    # 3, True, np.int64(3): labelled by the float they become, whichever side they are on
+    return _constant(_as_float(x))
 
 
 # Formatting a label costs as much as making the node, and code reuses its few
@@ -108,10 +109,6 @@ def _constant(x: float) -> Value:
     leaf._scope = mode.scope
     leaf._ran = False
     return leaf
-
-
-def _number_label(x: object) -> str:
-    return f"{float(x):g}" if isinstance(x, (int, float)) else repr(x)
 
 
 def _is_number(x: object) -> bool:
@@ -158,6 +155,8 @@ class Value:
     def __init__(self, data: Number, label: str = "") -> None:
         # A float needs no check: it is the common case (inputs, weights, constants).
         self.data = data if type(data) is float else _as_float(data)
+        if type(label) is not str and not isinstance(label, str):
+            raise TypeError(f"Value() label must be a str, got {type(label).__name__}")
         self.grad = 0.0
         self.label = label
         self._op = None
@@ -317,9 +316,12 @@ class Value:
         """Leaky ReLU: x if x > 0 else slope·x; derivative 1 or slope (slope at 0)."""
         return _unary(self, OPS["leaky_relu"].bind(slope=float(slope)))
 
-    def prelu(self, alpha: Value) -> Value:
-        """Parametric ReLU: x if x > 0 else α·x, where α is a Value that learns its own gradient."""
+    def prelu(self, alpha: Value | float) -> Value:
+        """Parametric ReLU: x if x > 0 else α·x, where α is a Value that learns its own gradient
+        (a plain number is a constant slope)."""
         if not isinstance(alpha, Value):
+            if not _is_number(alpha):
+                raise TypeError(f"prelu: alpha must be a Value or a number, got {type(alpha).__name__}")
             alpha = _as_value(alpha)
         return _binary(self, alpha, OPS["prelu"])
 

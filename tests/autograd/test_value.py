@@ -52,6 +52,32 @@ def test_constants_are_labelled_leaves() -> None:
     assert y.parents[1].is_leaf
 
 
+@pytest.mark.parametrize(
+    ("number", "label"),
+    [(3, "3"), (np.int64(3), "3"), (np.float64(2.5), "2.5"), (np.float32(0.5), "0.5"), (True, "1"),
+     (Fraction(1, 4), "0.25"), (-0.0, "-0")],
+)  # fmt: skip
+def test_a_constant_is_labelled_by_its_value_on_either_side(number: object, label: str) -> None:
+    v = Value(2.0, "v")
+    right, left = v * number, number * v  # type: ignore[operator]
+    assert [p.label for p in right.parents] == ["v", label]
+    assert [p.label for p in left.parents] == [label, "v"]
+    assert isinstance(left, Value) and right.parents[1].is_leaf and left.parents[0].is_leaf
+
+
+@pytest.mark.parametrize(("label", "type_name"), [(3, "int"), (None, "NoneType"), (b"x", "bytes")])
+def test_a_label_that_is_not_a_string_names_its_type(label: object, type_name: str) -> None:
+    with pytest.raises(TypeError, match=rf"^Value\(\) label must be a str, got {type_name}$"):
+        Value(1.0, label=label)  # type: ignore[arg-type]
+
+
+def test_prelu_names_its_alpha_when_it_is_not_a_number() -> None:
+    with pytest.raises(TypeError, match=r"^prelu: alpha must be a Value or a number, got str$"):
+        Value(1).prelu("a")  # type: ignore[arg-type]
+    y = Value(-2.0).prelu(0.25)
+    assert y.data == -0.5 and y.parents[1].label == "0.25"
+
+
 def test_the_graph_shows_what_was_written() -> None:
     a, b = Value(1.0), Value(2.0)
     for expression, name in [(a - b, "sub"), (a / b, "div"), (-a, "neg"), (a**2, "pow_const"), (a**b, "pow")]:
