@@ -8,7 +8,9 @@ and are rewritten only by ``python -m tests.golden.regenerate``.
 from __future__ import annotations
 
 import math
+import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -510,6 +512,96 @@ def test_jupyters_inline_picture_without_dot_gives_the_same_clear_error(
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
         picture._repr_mimebundle_()
     assert "digraph" in picture.source  # the source is still there
+
+
+@pytest.mark.parametrize(
+    ("umask", "expected"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)], ids=["022", "027", "077"]
+)
+def test_a_new_file_gets_the_permissions_the_umask_gives(tmp_path: Path, umask: int, expected: int) -> None:
+    previous = os.umask(umask)
+    try:
+        written = save_graph(neuron(), tmp_path / "graph.dot")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(written.stat().st_mode) == expected  # 0o666 less the umask, as open() gives
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o664], ids=oct)
+def test_a_file_written_over_keeps_its_permissions(tmp_path: Path, mode: int) -> None:
+    target = tmp_path / "graph.dot"
+    target.write_text("the picture from before")
+    target.chmod(mode)
+    save_graph(neuron(), target)
+    assert target.read_text(encoding="utf-8").startswith("digraph")
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+
+
+def test_the_bytes_are_fsynced_before_the_rename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[tuple[str, object]] = []
+    fsync, replace = os.fsync, os.replace
+
+    def recording_fsync(descriptor: int) -> None:
+        events.append(("fsync", os.fstat(descriptor).st_ino))
+        fsync(descriptor)
+
+    def recording_replace(source: Any, destination: Any) -> None:
+        events.append(("replace", os.stat(source).st_ino))
+        replace(source, destination)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    monkeypatch.setattr(os, "replace", recording_replace)
+    written = save_graph(neuron(), tmp_path / "graph.dot")
+    inode = written.stat().st_ino
+    assert events.index(("fsync", inode)) < events.index(("replace", inode))
+
+
+def _interrupt_after_the_temporary_file_appears(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened = os.open
+
+    def interrupted(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
+        descriptor = opened(path, flags, mode, **kwargs)
+        if str(path).endswith(".part"):  # Ctrl-C lands the moment the file exists
+            os.close(descriptor)
+            raise KeyboardInterrupt
+        return descriptor
+
+    monkeypatch.setattr(os, "open", interrupted)
+
+
+def _interrupt_the_rename(monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(source: Any, destination: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+
+
+def _fail_the_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+
+
+@pytest.mark.parametrize(
+    ("breaks", "error"),
+    [
+        (_interrupt_after_the_temporary_file_appears, KeyboardInterrupt),
+        (_interrupt_the_rename, KeyboardInterrupt),
+        (_fail_the_write, OSError),
+    ],
+)
+def test_an_error_or_ctrl_c_leaves_the_old_file_and_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, breaks: Any, error: type[BaseException]
+) -> None:
+    target = tmp_path / "graph.dot"
+    target.write_bytes(b"the picture from before")
+    y = neuron()
+    breaks(monkeypatch)
+    with pytest.raises(error):
+        save_graph(y, target)
+    monkeypatch.undo()
+    assert target.read_bytes() == b"the picture from before"
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.dot"]
 
 
 def test_save_graph_refuses_bad_paths_before_drawing(tmp_path: Path) -> None:
