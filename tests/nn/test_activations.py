@@ -1,12 +1,15 @@
-"""Activations: derivatives against central differences and torch, the notes' facts about them."""
+"""Activations: derivatives against central differences and torch, the notes' facts about them.
+
+torch is optional: the tests that compare with it import it themselves and skip without it.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-import torch
-import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -74,23 +77,31 @@ def test_prelu_derivatives_in_x_and_alpha_match_central_differences(x: float) ->
     assert alpha.grad == pytest.approx(by_alpha, rel=1e-5, abs=1e-6)
 
 
-TORCH = {
-    "sigmoid": torch.sigmoid,
-    "tanh": torch.tanh,
-    "relu": torch.relu,
-    "leaky_relu": lambda t: F.leaky_relu(t, 0.01),
-    "elu": F.elu,
-    "swish": F.silu,
-    "softplus": F.softplus,
-    "linear": lambda t: t,
-}
+def torch_activations() -> dict[str, Callable[[Any], Any]]:
+    """torch's function for each activation, or a skip when torch is not installed."""
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    return {
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
+        "leaky_relu": lambda t: F.leaky_relu(t, 0.01),
+        "elu": F.elu,
+        "swish": F.silu,
+        "softplus": F.softplus,
+        "linear": lambda t: t,
+    }
 
 
-@pytest.mark.parametrize("name", list(TORCH))
+@pytest.mark.parametrize(
+    "name", ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish", "softplus", "linear"]
+)
 @pytest.mark.parametrize("x", [*GRID, 0.0, -0.0])
 def test_value_and_derivative_match_torch_including_the_kink(name: str, x: float) -> None:
+    torch = pytest.importorskip("torch")
     t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    expected = TORCH[name](t)
+    expected = torch_activations()[name](t)
     expected.backward()
     data, grad = value_and_grad(activations.get(name), x)
     assert data == pytest.approx(expected.item(), rel=1e-12, abs=1e-300)
@@ -101,6 +112,9 @@ def test_value_and_derivative_match_torch_including_the_kink(name: str, x: float
 
 @pytest.mark.parametrize("x", [*GRID, 0.0])
 def test_prelu_matches_torch(x: float) -> None:
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
     t = torch.tensor([x], dtype=torch.float64, requires_grad=True)
     a = torch.tensor([0.25], dtype=torch.float64, requires_grad=True)
     F.prelu(t, a).sum().backward()

@@ -1,17 +1,31 @@
-"""Losses against torch's loss functions: the values and the gradients they send back."""
+"""Losses against torch's loss functions: the values and the gradients they send back.
+
+torch is optional: the tests that compare with it import it through ``functional()`` or
+``tensor()`` and skip without it; the others need only the library.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
 import pytest
-import torch
-import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import Value
 from nn import losses
+
+if TYPE_CHECKING:
+    import torch
+
+
+def functional() -> Any:
+    """torch.nn.functional, or a skip when torch is not installed."""
+    pytest.importorskip("torch")
+    import torch.nn.functional
+
+    return torch.nn.functional
 
 
 def values(xs: list[float]) -> list[Value]:
@@ -19,6 +33,7 @@ def values(xs: list[float]) -> list[Value]:
 
 
 def tensor(xs: list[float] | list[list[float]], grad: bool = True) -> torch.Tensor:
+    torch = pytest.importorskip("torch")
     return torch.tensor(xs, dtype=torch.float64, requires_grad=grad)
 
 
@@ -34,11 +49,13 @@ TARGETS = [0.5, -1.0, 2.0, 1.0, -3.0]
 
 
 def test_mse_matches_torch() -> None:
+    F = functional()
     ys_hat, t = values(PREDICTIONS), tensor(PREDICTIONS)
     check_against_torch(losses.mse(ys_hat, TARGETS), ys_hat, F.mse_loss(t, tensor(TARGETS, False)), t)
 
 
 def test_mae_matches_torch() -> None:
+    F = functional()
     ys_hat, t = values(PREDICTIONS), tensor(PREDICTIONS)
     check_against_torch(losses.mae(ys_hat, TARGETS), ys_hat, F.l1_loss(t, tensor(TARGETS, False)), t)
 
@@ -48,6 +65,7 @@ LABELS = [1.0, 0.0, 1.0, 0.0, 0.3]  # a soft label too
 
 
 def test_bce_matches_torch() -> None:
+    F = functional()
     ps, t = values(PROBABILITIES), tensor(PROBABILITIES)
     expected = F.binary_cross_entropy(t, tensor(LABELS, False))
     check_against_torch(losses.bce(ps, LABELS), ps, expected, t)
@@ -75,6 +93,7 @@ EDGES = [
 @pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
 @pytest.mark.parametrize("p", EDGES)
 def test_bce_near_zero_and_one_is_torchs_in_value_and_gradient(p: float, y: float) -> None:
+    F = functional()
     v = Value(p)
     loss = losses.bce([v], [y])
     loss.backward()
@@ -134,6 +153,7 @@ LOGIT_LABELS = [1.0, 0.0, 0.0, 1.0, 0.0, 0.25]
 
 
 def test_bce_with_logits_matches_torch_even_at_a_thousand() -> None:
+    F = functional()
     zs, t = values(LOGITS), tensor(LOGITS)
     expected = F.binary_cross_entropy_with_logits(t, tensor(LOGIT_LABELS, False))
     check_against_torch(losses.bce_with_logits(zs, LOGIT_LABELS), zs, expected, t)
@@ -148,6 +168,7 @@ def test_bce_with_logits_matches_torch_even_at_a_thousand() -> None:
     )
 )
 def test_bce_with_logits_matches_torch_for_any_logits(pairs: list[tuple[float, float]]) -> None:
+    F = functional()
     zs = values([z for z, _ in pairs])
     t = tensor([z for z, _ in pairs])
     expected = F.binary_cross_entropy_with_logits(t, tensor([y for _, y in pairs], False))
@@ -163,6 +184,8 @@ CLASSES = [0, 2, 1, 1]
 
 
 def test_cross_entropy_matches_torch_including_huge_logits() -> None:
+    torch = pytest.importorskip("torch")
+    F = functional()
     rows = [values(row) for row in BATCH]
     t = tensor(BATCH)
     expected = F.cross_entropy(t, torch.tensor(CLASSES))
@@ -170,6 +193,8 @@ def test_cross_entropy_matches_torch_including_huge_logits() -> None:
 
 
 def test_cross_entropy_of_one_sample_takes_an_int_target() -> None:
+    torch = pytest.importorskip("torch")
+    F = functional()
     # the notes' scores: cat −1, dog 0, monkey 3, horse 5; the horse is right
     logits = values([-1.0, 0.0, 3.0, 5.0])
     t = tensor([[-1.0, 0.0, 3.0, 5.0]])
@@ -187,11 +212,15 @@ SCORES = [0.3, -2.0, 1.5, -0.2, 0.99]
 SIGNS = [1, 1, -1, -1, 1]
 
 
-def test_hinge_is_micrograds_max_margin_and_matches_torch() -> None:
+def test_hinge_matches_torch() -> None:
+    torch = pytest.importorskip("torch")
     scores, t = values(SCORES), tensor(SCORES)
     y = tensor([float(s) for s in SIGNS], False)
     expected = torch.clamp(1 - y * t, min=0).mean()  # torch has no loss of exactly this form
     check_against_torch(losses.hinge(scores, SIGNS), scores, expected, t)
+
+
+def test_hinge_is_micrograds_max_margin() -> None:
     by_hand = sum(max(0.0, 1 - yi * si) for yi, si in zip(SIGNS, SCORES)) / len(SCORES)
     assert losses.hinge(values(SCORES), SIGNS).data == pytest.approx(by_hand, abs=1e-15)
 
@@ -203,10 +232,17 @@ def test_hinge_wants_plus_or_minus_one() -> None:
         losses.hinge(values([1, 2, 3]), [1, -1, 0])
 
 
-def test_l2_is_alpha_times_the_sum_of_squares_with_gradient_two_alpha_w() -> None:
+def test_l2_matches_torch() -> None:
     ws = values([0.5, -2.0, 3.0])
     t = tensor([0.5, -2.0, 3.0])
     check_against_torch(losses.l2(ws, 1e-2), ws, 1e-2 * (t**2).sum(), t)
+
+
+def test_l2_is_alpha_times_the_sum_of_squares_with_gradient_two_alpha_w() -> None:
+    ws = values([0.5, -2.0, 3.0])
+    penalty = losses.l2(ws, 1e-2)
+    penalty.backward()
+    assert penalty.data == pytest.approx(1e-2 * (0.25 + 4.0 + 9.0), rel=1e-15)
     assert [w.grad for w in ws] == pytest.approx([2e-2 * 0.5, 2e-2 * -2.0, 2e-2 * 3.0], abs=1e-15)
 
 
