@@ -1,12 +1,15 @@
 """Walks over the computation graph: every one iterative, so depth is never a limit.
 
 A node's edges are ``(parent, local)`` pairs: the local derivative ∂node/∂parent the
-op computed at forward time. Everything that explains a gradient reads them here.
+op computed at forward time. Everything that explains a gradient reads them here, and
+everything that replays backward one node at a time (``seed``, ``accumulate``,
+``restore``) does its arithmetic here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -120,3 +123,74 @@ def count_paths(root: Value, wrt: Value) -> int:
         if node is not wrt:
             counts[node] = sum(counts.get(parent, 0) for parent in node._parents)
     return counts.get(root, 0)
+
+
+# ----------------------------------------------------------------------------- backward, one node at a time
+#
+# Everything that shows or replays backward (the Backprop stepper, backprop_steps, the
+# Quiz, chain_rule's reverse mode) does its work through these three functions, so the
+# rule "each input's gradient grows by local × upstream" is written once for all of them.
+# ``Value.backward()`` does the same work in its own inlined loop, on purpose: it is the
+# engine's hot path (see value.py), and the tests check that both give the same floats.
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Share:
+    """What one edge of one backward step did: input ``index`` of the node, ``parent``,
+    received ``contribution = local × upstream``, taking its gradient from ``before`` to ``after``."""
+
+    parent: Value
+    index: int
+    local: float
+    contribution: float
+    before: float
+    after: float
+
+
+def seed(root: Value, order: Iterable[Value]) -> list[tuple[Value, float, bool]]:
+    """What ``backward()`` does before its first node, for ``order`` (every node of root's graph).
+
+    Each node is marked as backpropagated, each non-leaf's grad restarts at 0 and the root
+    gets ∂root/∂root = 1 (a leaf root adds 1, as leaves accumulate). Returns every node's
+    ``(node, grad, backward_ran)`` from before, which ``restore`` puts back exactly.
+    """
+    saved = [(node, node.grad, node._ran) for node in order]
+    for node, _, _ in saved:
+        node._ran = True
+        if node._parents:
+            node.grad = 0.0
+    if root._parents:
+        root.grad = 1.0
+    else:
+        root.grad += 1.0
+    return saved
+
+
+def restore(saved: Iterable[tuple[Value, float, bool]]) -> None:
+    """Undo ``seed`` and every step since: each node's grad and backward mark as ``seed`` found them."""
+    for node, grad, ran in saved:
+        node.grad = grad
+        node._ran = ran
+
+
+def accumulate(node: Value, grads: dict[Value, float] | None = None) -> list[Share]:
+    """Backward's work at one node: each input's gradient grows by local × upstream.
+
+    The upstream is ∂root/∂node, ``node.grad``; edges go in input order, so a parent used
+    twice (``x * x``) receives twice, and each ``parent.grad = before + local × upstream``
+    is the same float operation as backward's ``+=``. With ``grads`` the gradients are read
+    from and added into that dict instead (a node missing from it counts as 0), leaving
+    the graph's own gradients alone. Returns one ``Share`` per edge.
+    """
+    upstream = node.grad if grads is None else grads.get(node, 0.0)
+    shares = []
+    for index, (parent, local) in enumerate(zip(node._parents, node._locals)):
+        contribution = local * upstream
+        if grads is None:
+            before = parent.grad
+            parent.grad = after = before + contribution
+        else:
+            before = grads.get(parent, 0.0)
+            grads[parent] = after = before + contribution
+        shares.append(Share(parent, index, local, contribution, before, after))
+    return shares
