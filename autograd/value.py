@@ -368,12 +368,13 @@ class Value:
             _backward_checked(order)
             return
         isfinite, add_up = math.isfinite, builtins.sum  # this module's sum makes a node
+        # _backward_checked repeats this loop with checks: change one, change both.
         for node in order:
             upstream = node.grad
             # A node with no gradient (a dead ReLU, a point outside the hinge's margin) would
             # add local × 0 = 0 to every parent: skip it, unless a local is inf or NaN, whose
             # NaN must flow on as in PyTorch (their sum is then not finite). Adding exact
-            # zeros changes no bit, so the sums are those of the full loop.
+            # zeros changes no number (only a -0.0 a user put in a leaf's grad would turn 0.0).
             if upstream == 0.0 and isfinite(add_up(node._locals)):
                 continue
             parents = node._parents
@@ -425,11 +426,21 @@ def _data(x: Operand) -> float:
 
 
 def _backward_checked(order: list[Value]) -> None:
+    """``backward``'s loop under ``detect_anomaly``, checking every gradient it makes.
+
+    The same walk as the fast loop, step for step: the same order, the same nodes
+    skipped, the same additions in the same order (a binary node's two parents first
+    then second, as the fast loop unpacks them), so a clean graph gets bit-identical
+    gradients; only the check after each addition is added.
+    """
+    isfinite, add_up = math.isfinite, builtins.sum
     for node in order:
         upstream = node.grad
+        if upstream == 0.0 and isfinite(add_up(node._locals)):
+            continue
         for parent, local in zip(node._parents, node._locals):
             parent.grad += local * upstream
-            if not math.isfinite(parent.grad):
+            if not isfinite(parent.grad):
                 op = node._op.name if node._op else "leaf"
                 inputs = ", ".join(repr(p.data) for p in node._parents)
                 origin = getattr(node, "_origin", "(made outside detect_anomaly)\n")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
 import autograd
 
-from .programs import Program, kinks_hit, programs, run_autograd, run_on, run_torch
+from .programs import Instruction, Program, kinks_hit, programs, run_autograd, run_on, run_torch
 
 
 def _output(program: Program, inputs: list[float]) -> float:
@@ -61,3 +62,31 @@ def test_backward_matches_torch_autograd(program: Program) -> None:
     for leaf, torch_leaf in zip(leaves, torch_leaves):
         expected = 0.0 if torch_leaf.grad is None else torch_leaf.grad.item()
         assert leaf.grad == pytest.approx(expected, rel=1e-9, abs=1e-9), program
+
+
+def _all_grads(nodes: list[autograd.Value]) -> list[str]:
+    return [node.grad.hex() for node in nodes]  # hex tells -0.0 from 0.0: bit for bit
+
+
+@settings(max_examples=200, deadline=None)
+@given(programs(), st.lists(st.sampled_from([0.0, -0.0, 1.5, -0.25]), min_size=3, max_size=3))
+@example(  # step(x0 · x1): the product gets upstream 0, so backward adds nothing to x0's -0.0
+    Program((1.0, 2.0), (Instruction("mul", (0, 1), 2.0), Instruction("step", (2,), 2.0))), [-0.0, 0.0, 0.0]
+)
+def test_detect_anomaly_gives_bit_identical_gradients_on_a_clean_graph(
+    program: Program, start: list[float]
+) -> None:
+    # Leaves accumulate into whatever grad they hold, so start them from a few values, -0.0
+    # among them (x + 0.0 turns -0.0 into 0.0: a loop that adds where the other skips shows).
+    leaves, nodes = run_autograd(program)
+    for leaf, grad in zip(leaves, start):
+        leaf.grad = grad
+    nodes[-1].backward()
+    nodes[-1].backward()  # the second call accumulates into the first's leaf gradients
+    with autograd.detect_anomaly():
+        checked_leaves, checked_nodes = run_autograd(program)
+        for leaf, grad in zip(checked_leaves, start):
+            leaf.grad = grad
+        checked_nodes[-1].backward()
+        checked_nodes[-1].backward()
+    assert _all_grads(checked_nodes) == _all_grads(nodes), program
