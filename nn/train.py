@@ -28,6 +28,13 @@ Metric = Callable[[Sequence[Any], Sequence[Any]], float]
 
 _PROBABILITY_LOSSES = frozenset({losses.bce, losses.mse, losses.mae})
 """Losses whose single output reads as a probability or a 0/1 value: accuracy thresholds it at 0.5."""
+_REGRESSION_LOSSES = frozenset({losses.mse, losses.mae})
+"""Losses for real-valued targets, where accuracy means nothing unless asked for (0/1 targets by mse)."""
+
+DEFAULT_METRICS: tuple[str, ...] = ("accuracy",)
+"""``fit``'s default ``metrics``. Left at this default (this very tuple), a regression loss
+(mse, mae) measures none, as Keras does when no metric is asked for; pass
+``metrics=("accuracy",)`` to measure it anyway (e.g. 0/1 targets trained with mse)."""
 
 
 def accuracy(outputs: Sequence[Output | Number], targets: Sequence[Any], threshold: float = 0.5) -> float:
@@ -81,7 +88,9 @@ class History:
         try:
             return self.metrics[name]
         except KeyError:
-            raise KeyError(f"no {name!r} in the history; it has: loss, {', '.join(self.metrics)}") from None
+            raise KeyError(
+                f"no {name!r} in the history; it has: {', '.join(['loss', *self.metrics])}"
+            ) from None
 
     @property
     def epochs(self) -> int:
@@ -145,7 +154,7 @@ def fit(
     optimizer: optim.Optimizer | None = None,
     epochs: int = 100,
     batch_size: int | None = None,
-    metrics: Sequence[str | Metric] = ("accuracy",),
+    metrics: Sequence[str | Metric] = DEFAULT_METRICS,
     progress: bool = True,
     *,
     l2: float = 0.0,
@@ -161,8 +170,16 @@ def fit(
     when ``shuffle``. An epoch's loss is the sample-weighted mean of its batch losses and
     its metrics are measured on the outputs the batches computed (before each step).
 
-    ``progress=True`` shows a tqdm bar with the running loss (a widget in Jupyter, text in
-    a terminal); ``progress=False`` is silent.
+    ``metrics`` are names from ``METRICS`` or functions ``metric(outputs, targets)``, each
+    recorded per epoch. The default, ``("accuracy",)``, applies where accuracy means
+    something: with ``"bce"``, ``"bce_with_logits"``, ``"cross_entropy"``, ``"hinge"`` or a
+    loss function of your own. With a regression loss (``"mse"``, ``"mae"``) the default
+    measures nothing and the history holds only the loss (an accuracy of real-valued
+    targets would read 0); ask for ``metrics=("accuracy",)`` explicitly when mse trains 0/1
+    targets.
+
+    ``progress=True`` shows a tqdm bar with the running loss and the metrics (a widget in
+    Jupyter, text in a terminal); ``progress=False`` is silent.
     """
     if isinstance(model, Perceptron):
         raise TypeError(
@@ -177,6 +194,8 @@ def fit(
     if batch_size is not None:
         count(batch_size, "fit: batch_size")
     loss_fn = losses.get(loss)
+    if metrics is DEFAULT_METRICS and loss_fn in _REGRESSION_LOSSES:
+        metrics = ()  # not asked for, and meaningless for real-valued targets
     named_metrics = [_metric(metric, loss_fn) for metric in metrics]
     if optimizer is None:
         optimizer = optim.SGD(model.parameters(), lr=0.1)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 
 from autograd import Value
-from nn import MLP, Perceptron, data, fit, optim
+from nn import MLP, Perceptron, data, fit, losses, optim
 from nn.train import accuracy
 
 
@@ -122,7 +123,41 @@ def test_progress_bar_shows_the_loss_and_silence_is_silent(capsys: pytest.Captur
     assert capsys.readouterr() == ("", "")
     fit(model, X, y, "mse", epochs=3, progress=True)
     err = capsys.readouterr().err
-    assert "3/3" in err and "loss=" in err and "accuracy=" in err
+    assert "3/3" in err and "loss=" in err and "accuracy=" not in err  # regression: no metric by default
+    fit(model, X, [2 * t - 1 for t in y], "hinge", epochs=3, progress=True)
+    assert "accuracy=" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", losses.mse, losses.mae], ids=["mse", "mae", "mse()", "mae()"])
+def test_a_regression_loss_measures_no_metric_unless_asked(loss: str | Callable[..., Value]) -> None:
+    X, y = data.regression_1d(12, seed=0)
+    history = fit(MLP(1, [4, 1], seed=0), X, y, loss, epochs=2, progress=False)
+    assert history.metrics == {} and len(history.loss) == 2
+    assert repr(history).startswith("History(2 epochs, final loss") and "accuracy" not in repr(history)
+    with pytest.raises(KeyError, match=r"no 'accuracy' in the history; it has: loss[\"']$"):
+        history["accuracy"]
+    assert fit(MLP(1, [4, 1], seed=0), X, y, loss, epochs=2, progress=False, metrics=()).metrics == {}
+
+
+def test_accuracy_asked_for_explicitly_is_measured_with_a_regression_loss() -> None:
+    # xor's 0/1 targets trained by mse: accuracy thresholds the output at 0.5
+    X, y = data.xor()
+    model = MLP(2, [3, 1], seed=0)
+    outputs = [model(x).data for x in X]  # type: ignore[union-attr]
+    by_hand = sum((out > 0.5) == bool(t) for out, t in zip(outputs, y)) / len(y)
+    history = fit(model, X, y, "mse", epochs=1, progress=False, metrics=("accuracy",))
+    assert history["accuracy"] == [by_hand]
+
+
+@pytest.mark.parametrize(
+    ("loss", "targets"),
+    [("hinge", [-1, 1, 1, -1]), ("bce_with_logits", [0, 1, 1, 0]), ("cross_entropy", [0, 1, 1, 0])],
+)
+def test_a_classification_loss_measures_accuracy_by_default(loss: str, targets: list[int]) -> None:
+    X, _ = data.xor()
+    model = MLP(2, [3, 2 if loss == "cross_entropy" else 1], seed=0)
+    history = fit(model, X, targets, loss, epochs=2, progress=False)
+    assert list(history.metrics) == ["accuracy"] and len(history["accuracy"]) == 2
 
 
 def test_history_reads_like_keras() -> None:
