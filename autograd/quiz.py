@@ -23,6 +23,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
+from . import graph
 from .trace import (
     _NOTEBOOKS_HINT,
     Backprop,
@@ -78,7 +79,8 @@ class _Question:
     """One edge of one step: the input ``update.parent`` of ``step.node``.
 
     ``received`` is ∂L/∂input gathered by this backward pass before this edge (0 when
-    this is the input's first edge), ``sources`` the nodes it came from.
+    this is the input's first edge), ``sources`` the nodes it came from, ``gradient``
+    ∂L/∂input once this edge has added its share (upstream × local, plus what came before).
     """
 
     number: int
@@ -86,17 +88,11 @@ class _Question:
     update: Update
     received: float
     sources: tuple[str, ...]
+    gradient: float
 
     @property
     def accumulates(self) -> bool:
         return bool(self.sources)
-
-    @property
-    def gradient(self) -> float:
-        """∂L/∂input once this edge has been added: upstream × local, plus what came before."""
-        if not self.accumulates:
-            return self.update.contribution
-        return self.received + self.update.contribution
 
 
 class Quiz:
@@ -132,7 +128,7 @@ class Quiz:
         # walk exactly gives all of them while the graph stays as it was until answered.
         steps = self._stepper.run().history
         self._stepper.reset()
-        self._questions = _questions(steps)
+        self._questions = _questions(root, steps)
         self._root_name = self._questions[0].step.root_name
         # "o31 = σ(o31.add) = σ(0.3507) = 0.5868": forward_steps' line without its "Step n: "
         self._forward = {line.node: str(line).partition(": ")[2] for line in forward_steps(root)}
@@ -198,8 +194,7 @@ class Quiz:
         already = (
             f" + the {_number(q.received)} {q.update.parent_name} already holds" if q.accumulates else ""
         )
-        edge = _partial(step.name, q.update.parent_name)
-        return f"upstream × local: {asked} = {edge} · {upstream}{already}, where {local}"
+        return f"upstream × local: {asked} = {self._local_symbol(q)} · {upstream}{already}, where {local}"
 
     # ------------------------------------------------------------------ answering
 
@@ -289,11 +284,9 @@ class Quiz:
         return f"Quiz on {self._root_name}"
 
     def _local_symbol(self, q: _Question) -> str:
-        """∂node/∂input, saying which input when the same node is used twice (``x * x``)."""
-        symbol = _partial(q.step.name, q.update.parent_name)
-        if q.step.node.parents.count(q.update.parent) > 1:
-            symbol += f" through input {q.update.index + 1}"
-        return symbol
+        """∂node/∂input as the step prints it: ``∂y/∂x[1]`` (through input 1) where it would
+        otherwise read as a gradient (the root's own edges) or as its twin (``x * x``)."""
+        return q.step.local_symbol(q.update)
 
     def _explain(self, q: _Question, given: float, expected: float, correct: bool) -> str:
         asked = (
@@ -346,19 +339,22 @@ class Quiz:
         return ""
 
 
-def _questions(steps: tuple[Step, ...]) -> tuple[_Question, ...]:
-    """One question per edge, in the stepper's order, with what each input had already received."""
-    received: dict[Value, float] = {}
+def _questions(root: Value, steps: tuple[Step, ...]) -> tuple[_Question, ...]:
+    """One question per edge, in the stepper's order, with what each input had already received.
+
+    The pass is replayed with backward's own one-node step into a fresh dict: what an input
+    has received is this pass's sum alone, without the gradient a leaf held before it.
+    """
+    received: dict[Value, float] = {root: 1.0}
     sources: dict[Value, list[str]] = {}
     questions: list[_Question] = []
     for step in steps:
-        for update in step.updates:
-            parent = update.parent
-            before = received.get(parent, 0.0)
-            came_from = tuple(sources.get(parent, ()))
-            questions.append(_Question(len(questions) + 1, step, update, before, came_from))
-            received[parent] = update.contribution if not came_from else before + update.contribution
-            sources.setdefault(parent, []).append(step.name)
+        for update, share in zip(step.updates, graph.accumulate(step.node, received)):
+            came_from = tuple(sources.get(share.parent, ()))
+            questions.append(
+                _Question(len(questions) + 1, step, update, share.before, came_from, share.after)
+            )
+            sources.setdefault(share.parent, []).append(step.name)
     return tuple(questions)
 
 

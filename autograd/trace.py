@@ -19,7 +19,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 from . import graph
@@ -53,28 +53,117 @@ _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def node_names(root: Value) -> dict[Value, str]:
-    """A readable name for every node of ``root``'s graph, the same every time for the same graph.
+    """A name for every node of ``root``'s graph: unique within it, readable, and the same
+    every time for the same graph (in forward order).
 
-    A labelled node is called by its label. An unlabelled one made inside a scope is
-    called by the scope and its op (``layers.0.neurons.1.dot``, numbered only when the
-    scope holds several nodes of that op); outside any scope by its op, numbered in
-    forward order (``tanh₁``, ``add₂``; an unlabelled leaf is ``leaf₁``).
+    - A labelled node is called by its label (``o11``, ``w1``) when no other node of the
+      graph has that label. When several do (every ``nn`` neuron labels its nodes ``Σwx``,
+      ``z``, ``o`` and its parameters ``w1 … wn``, ``b``), they are qualified by the
+      shortest end of their scopes that tells them apart: ``neurons.0.o`` and
+      ``neurons.1.o`` in a layer, ``layers.0.neurons.1.z`` when another layer has a
+      ``neurons.1`` too (one length for all nodes sharing a label, so siblings read alike).
+    - A constant (a leaf made from a plain number, labelled with its value) is called
+      ``const 2``, so ∂L/∂const 2 never reads as a derivative of the number 2; formulas
+      still write its number (``x · 2``).
+    - An unlabelled node made inside a scope is called by the scope and its op
+      (``layers.0.neurons.1.dot``, ``loss.pow``), numbered only when the scope holds
+      several nodes of that op; outside any scope by its op, numbered in forward order
+      (``tanh₁``, ``add₂``; an unlabelled leaf is ``leaf₁``).
+    - A name still shared (the same label in the same scope: a model called on two
+      samples) is numbered in forward order: ``x1#1``, ``x1#2``.
     """
     _require_value(root, "node_names")
+    return _names(root)[0]
+
+
+# An op whose table name is an implementation detail is named by what it computes:
+# ``x ** 2`` and ``2 ** x`` are both a power to a learner.
+_KIND = {"pow_const": "pow", "exp_base": "pow"}
+
+
+def _names(root: Value) -> tuple[dict[Value, str], dict[Value, str]]:
+    """``node_names(root)``, and the names formulas write: the same, but a constant's number."""
     order = _written_order(root)
+    names: dict[Value, str] = {}
+    # unlabelled nodes: scope and op, numbered where needed
     bases = {node: _base_name(node) for node in order if not node.label}
     how_many = Counter(bases.values())
     seen: Counter[str] = Counter()
-    names: dict[Value, str] = {}
-    for node in order:
-        if node.label:
-            names[node] = node.label
-            continue
-        base = bases[node]
+    for node, base in bases.items():
         seen[base] += 1
         unique_in_scope = bool(node.scope) and how_many[base] == 1
         names[node] = base if unique_in_scope else base + str(seen[base]).translate(_SUBSCRIPT)
-    return names
+    # labelled nodes: the label, qualified by as much of the scope as tells apart those sharing it
+    sharing: dict[str, list[Value]] = {}
+    for node in order:
+        if node.label:
+            sharing.setdefault(_label_name(node), []).append(node)
+    for label, nodes in sharing.items():
+        if len(nodes) == 1:
+            names[nodes[0]] = label
+            continue
+        names.update(_qualified(label, nodes))
+    names = _numbered({node: names[node] for node in order})
+    in_formulas = {node: node.label if _is_constant(node) else name for node, name in names.items()}
+    return names, in_formulas
+
+
+def _is_constant(node: Value) -> bool:
+    """A leaf made from a plain number: ``x * 2`` labels its 2 with its value."""
+    return not node._parents and node.label != "" and node.label == f"{node.data:g}"
+
+
+def _label_name(node: Value) -> str:
+    return f"const {node.label}" if _is_constant(node) else node.label
+
+
+def _scope_parts(scope: str) -> tuple[str, ...]:
+    """``layers.0.neurons.1`` → ``(layers.0, neurons.1)``: a number belongs to the name before it."""
+    parts: list[str] = []
+    for piece in scope.split(".") if scope else ():
+        if piece.isdigit() and parts:
+            parts[-1] += "." + piece
+        else:
+            parts.append(piece)
+    return tuple(parts)
+
+
+def _qualified(label: str, nodes: list[Value]) -> dict[Value, str]:
+    """``label`` behind the shortest end of each node's scope that tells the scopes apart.
+
+    One length for the whole group (``layers.0.neurons.0.z`` beside ``layers.0.neurons.1.z``,
+    never beside a bare ``neurons.1.z``), so siblings read alike; a shorter scope is used
+    whole. Nodes in the same scope are left for ``_numbered``.
+    """
+    parts = {node: _scope_parts(node.scope) for node in nodes}
+    scopes = set(parts.values())
+    if len(scopes) == 1:
+        return dict.fromkeys(nodes, label)
+    for k in range(1, max(map(len, scopes)) + 1):
+        if len({scope[-k:] for scope in scopes}) == len(scopes):
+            break
+    return {node: ".".join((*scope[-k:], label)) for node, scope in parts.items()}
+
+
+def _numbered(names: dict[Value, str]) -> dict[Value, str]:
+    """Names shared by several nodes get ``#1``, ``#2`` … in forward order; the rest stay."""
+    shared = {name for name, n in Counter(names.values()).items() if n > 1}
+    if not shared:
+        return names
+    taken = set(names.values())
+    seen: Counter[str] = Counter()
+    numbered: dict[Value, str] = {}
+    for node, name in names.items():
+        if name in shared:
+            seen[name] += 1
+            candidate = f"{name}#{seen[name]}"
+            while candidate in taken:  # a label that already looks numbered: count on
+                seen[name] += 1
+                candidate = f"{name}#{seen[name]}"
+            taken.add(candidate)
+            name = candidate
+        numbered[node] = name
+    return numbered
 
 
 def _written_order(root: Value) -> list[Value]:
@@ -86,20 +175,29 @@ def _written_order(root: Value) -> list[Value]:
     """
     order: list[Value] = []
     visited: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    # As graph.topological_order: a node waiting for its inputs sits under a None marker.
+    stack: list[Value | None] = [root]
+    append, pop, push, mark = order.append, stack.pop, stack.append, visited.add
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
+        node = pop()
+        if node is None:
+            append(pop())  # type: ignore[arg-type]  # under a marker there is always a node
         elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            stack.extend((parent, False) for parent in reversed(node.parents) if parent not in visited)
+            mark(node)
+            parents = node._parents
+            if parents:
+                push(node)
+                push(None)
+                for parent in reversed(parents):
+                    if parent not in visited:
+                        push(parent)
+            else:
+                append(node)
     return order
 
 
 def _base_name(node: Value) -> str:
-    kind = node.op.name if node.op is not None else "leaf"
+    kind = _KIND.get(node.op.name, node.op.name) if node.op is not None else "leaf"
     return f"{node.scope}.{kind}" if node.scope else kind
 
 
@@ -155,8 +253,9 @@ PATH_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
 COLOR_NAMES = dict(zip(PATH_COLORS, ("blue", "orange", "green", "purple", "brown", "pink", "cyan", "olive")))
 
 
-def _partial(top: str, bottom: str) -> str:
-    return f"∂{top}/∂{bottom}"
+def _partial(top: str, bottom: str, through: int | None = None) -> str:
+    """∂top/∂bottom; with ``through`` = i, ∂top/∂bottom[i]: the local derivative through input i of top."""
+    return f"∂{top}/∂{bottom}" if through is None else f"∂{top}/∂{bottom}[{through}]"
 
 
 # ----------------------------------------------------------------------------- paths
@@ -181,12 +280,16 @@ class Segment:
 
     When the formula is shown at the level of labelled nodes, the unlabelled nodes in
     between are multiplied into the factor: ``value`` is the product of the edges' locals.
+    ``through`` is set (to i) on a one-edge factor whose symbol would otherwise read the
+    same as a different factor or as the whole gradient: it is printed ∂upper/∂lower[i],
+    the local derivative through input i of ``upper`` (``x * x`` has ∂y/∂x[1] and ∂y/∂x[2]).
     """
 
     upper: Value
     lower: Value
     edges: tuple[Edge, ...]
     value: float
+    through: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,6 +326,10 @@ class TooManyPathsError(ValueError):
     """More paths than ``max_paths``: the count and the gradient are known, the list is not made."""
 
 
+Term = tuple[Segment, ...]
+_Names = tuple[dict[Value, str], dict[Value, str]]  # node_names, and the names formulas write
+
+
 class ChainRule:
     """∂root/∂wrt as the chain rule writes it: the sum over paths of products of local derivatives.
 
@@ -236,7 +343,14 @@ class ChainRule:
     op table, the same sum with numbers, and the total. Paths are named at the level of
     labelled nodes (unlabelled nodes in between are multiplied into one factor), or at
     every node when nothing between ``wrt`` and ``root`` has a label; ``format(detail=True)``
-    always names every node and edge.
+    always names every node and edge. One symbol never stands for two different factors:
+    two runs of edges between the same named nodes are shown node by node, and two edges
+    between the same two nodes (``x * x``), or one edge that would read as the whole
+    gradient, are told apart by input: ∂y/∂x[1] + ∂y/∂x[2].
+
+    The factors are printed to 4 significant figures and the total to 6; the total is the
+    sum of the exact products, so multiplying the printed factors may differ from it in
+    the last figures (0.501 · 1 · 2 = 1.002 beside a total of 1.00194).
     """
 
     def __init__(self, root: Value, wrt: Value, max_paths: int = 256) -> None:
@@ -247,9 +361,10 @@ class ChainRule:
         self.root = root
         self.wrt = wrt
         self.max_paths = max_paths
-        self.names = node_names(root)
+        self.names, self._in_formulas = _names(root)
         if wrt not in self.names:  # unrelated to root: named within its own graph
-            self.names[wrt] = node_names(wrt)[wrt]
+            own, own_in_formulas = _names(wrt)
+            self.names[wrt], self._in_formulas[wrt] = own[wrt], own_in_formulas[wrt]
         between = graph.nodes_between(root, wrt)
         self.count = graph.count_paths(root, wrt)
         self.by_node = _reverse_mode(root, between)
@@ -272,10 +387,29 @@ class ChainRule:
             raise TooManyPathsError(self._too_many())
         return self._paths
 
-    def terms(self, detail: bool | None = None) -> list[tuple[Segment, ...]]:
-        """Each path as the factors the printed formula shows (see ``format`` for ``detail``)."""
+    def terms(self, detail: bool | None = None) -> list[Term]:
+        """Each path as the factors the printed formula shows (see ``format`` for ``detail``).
+
+        A symbol never stands for two different factors: where two different runs of
+        edges join the same two named nodes, those runs are cut at every node; where two
+        one-edge factors still join the same nodes (``x * x``), or one reads as the whole
+        ∂root/∂wrt beside other paths, each gets ``through`` = its input number.
+        """
         shown = self._shown(detail)
-        return [path.segments(shown) for path in self.paths]
+        cut = [path.segments(shown) for path in self.paths]
+        lhs = (self.root, self.wrt) if self.count > 1 else None
+        clash = _clashing(cut, lhs)
+        if clash:
+            cut = [tuple(_split(term, clash)) for term in cut]
+            clash = _clashing(cut, lhs)
+        if not clash:
+            return cut
+        return [
+            tuple(
+                replace(s, through=s.edges[0].index + 1) if (s.upper, s.lower) in clash else s for s in term
+            )
+            for term in cut
+        ]
 
     # ------------------------------------------------------------------ text
 
@@ -296,11 +430,14 @@ class ChainRule:
         terms = self.terms(detail)
         symbols = " + ".join(" · ".join(self._symbol(s) for s in term) or "1" for term in terms)
         lines = [f"{lhs} = {symbols}"]
-        formulas = self._formula_lines(terms)
-        lines += [f"  {line}" for line in formulas]
-        where = self._where(formulas)
+        factors = self._factors(terms)
+        lines += [f"  {self._symbol(segment)} = {formula}" for segment, formula in factors]
+        where = self._where(formula for _, formula in factors)
         if where:
             lines.append("  where " + ", ".join(where))
+        inputs = self._inputs_note(terms)
+        if inputs:
+            lines.append(f"  {inputs}")
         numbers = " + ".join(" · ".join(_factor_number(s.value) for s in term) or "1" for term in terms)
         lines.append(f"{lhs} = {numbers}")
         lines.append(f"{' ' * len(lhs)} = {self.total:.6g}")
@@ -324,15 +461,10 @@ class ChainRule:
         if self._paths is None or self.count == 0:
             return rf"$${lhs} = {self.total:.6g} \quad \text{{({self.count:,} paths)}}$$"
         terms = self.terms()
-        symbols = " + ".join(
-            r" \cdot ".join(_latex_partial(self._name(s.upper), self._name(s.lower)) for s in term) or "1"
-            for term in terms
-        )
+        symbols = " + ".join(r" \cdot ".join(self._latex_symbol(s) for s in term) or "1" for term in terms)
         rows = [f"{lhs} &= {symbols}"]
-        for text in self._formula_lines(terms):
-            symbol, formula = text.split(" = ", 1)
-            top, bottom = symbol[1:].split("/∂", 1)
-            rows.append(rf"{_latex_partial(top, bottom)} &= \text{{{_latex_text(formula)}}}")
+        for segment, formula in self._factors(terms):
+            rows.append(rf"{self._latex_symbol(segment)} &= \text{{{_latex_text(formula)}}}")
         numbers = " + ".join(r" \cdot ".join(_factor_number(s.value) for s in term) or "1" for term in terms)
         rows.append(f"{lhs} &= {numbers}")
         rows.append(f"&= {self.total:.6g}")
@@ -386,7 +518,10 @@ class ChainRule:
         return self.names[node]
 
     def _symbol(self, segment: Segment) -> str:
-        return _partial(self._name(segment.upper), self._name(segment.lower))
+        return _partial(self._name(segment.upper), self._name(segment.lower), segment.through)
+
+    def _latex_symbol(self, segment: Segment) -> str:
+        return _latex_partial(self._name(segment.upper), self._name(segment.lower), segment.through)
 
     def _shown(self, detail: bool | None) -> Callable[[Value], bool]:
         if detail is None:
@@ -396,24 +531,49 @@ class ChainRule:
             return lambda node: True
         return lambda node: bool(node.label)
 
-    def _formula_lines(self, terms: Iterable[tuple[Segment, ...]]) -> list[str]:
-        lines: dict[str, None] = {}
+    def _factors(self, terms: Iterable[Term]) -> list[tuple[Segment, str]]:
+        """Each distinct factor once, in order of appearance, with its formula from the op table."""
+        found: dict[str, tuple[Segment, str]] = {}
         for term in terms:
             for segment in term:
-                formulas = [_edge_formula(e.child, e.index, self.names) for e in segment.edges]
-                lines[f"{self._symbol(segment)} = {_product_text(formulas)}"] = None
-        return list(lines)
+                formulas = [_edge_formula(e.child, e.index, self._in_formulas) for e in segment.edges]
+                formula = _product_text(formulas)
+                found.setdefault(f"{self._symbol(segment)} = {formula}", (segment, formula))
+        return list(found.values())
 
-    def _where(self, formula_lines: Sequence[str]) -> list[str]:
-        """What the automatically named nodes in the formulas stand for: ``add₁ = o11·w3``."""
-        text = "\n".join(line.split(" = ", 1)[1] for line in formula_lines)
+    def _where(self, formulas: Iterable[str]) -> list[str]:
+        """What the automatically named nodes in the formulas stand for: ``add₁ = o11·w3``.
+
+        The formulas are cut into names once, so this is one pass over the text and one
+        set lookup per node, whatever the depth.
+        """
+        text = "\n".join(formulas)
+        tokens = set(_NAME_TOKEN.findall(text))
         found = []
         for node in self._between:
             name = self._name(node)
-            if node.label or node.op is None or not _mentions(text, name):
+            if node.label or node.op is None:
                 continue
-            found.append(f"{name} = {node.op.show([self._name(p) for p in node.parents])}")
+            mentioned = name in tokens if _NAME_TOKEN.fullmatch(name) else _mentions(text, name)
+            if mentioned:
+                found.append(f"{name} = {self._show(node)}")
         return found
+
+    def _inputs_note(self, terms: Sequence[Term]) -> str:
+        """What ∂a/∂b[i] means, with the forward formula of each node it marks: which input is which."""
+        marked: dict[Value, None] = {}
+        for term in terms:
+            for segment in term:
+                if segment.through is not None:
+                    marked[segment.upper] = None
+        if not marked:
+            return ""
+        shown = "; ".join(f"{self._name(node)} = {self._show(node)}" for node in marked)
+        return f"[i] marks the edge through input i of: {shown}"
+
+    def _show(self, node: Value) -> str:
+        assert node.op is not None
+        return node.op.show([self._in_formulas[p] for p in node.parents])
 
     def _too_many(self) -> str:
         return (
@@ -425,47 +585,92 @@ class ChainRule:
         )
 
 
+def _clashing(terms: Sequence[Term], lhs: tuple[Value, Value] | None) -> set[tuple[Value, Value]]:
+    """The (upper, lower) pairs whose one symbol would stand for different runs of edges,
+    and ``lhs`` (root, wrt) when a factor would read as the whole gradient."""
+    runs: dict[tuple[Value, Value], set[tuple[tuple[Value, int], ...]]] = {}
+    for term in terms:
+        for s in term:
+            runs.setdefault((s.upper, s.lower), set()).add(tuple((e.child, e.index) for e in s.edges))
+    return {pair for pair, found in runs.items() if len(found) > 1 or pair == lhs}
+
+
+def _split(term: Term, clash: set[tuple[Value, Value]]) -> Iterator[Segment]:
+    """The term with each clashing run of several edges cut into its edges, every node named."""
+    for s in term:
+        if (s.upper, s.lower) in clash and len(s.edges) > 1:
+            yield from (Segment(e.child, e.parent, (e,), e.local) for e in s.edges)
+        else:
+            yield s
+
+
+# A name as formulas write it: letters, digits, subscripts, dots and #, e.g. o11.add, tanh₁₂, x1#2.
+_NAME_TOKEN = re.compile(r"[\w.₀-₉#]+")
+
+
 def _mentions(text: str, name: str) -> bool:
-    """``name`` appears in ``text`` as a whole name (``add₁`` is not in ``add₁₂``)."""
+    """``name`` appears in ``text`` as a whole name (``add₁`` is not in ``add₁₂``); for names
+    the tokens cannot hold (a scope with a space in it)."""
     return re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.₀-₉])", text) is not None
 
 
 def _reverse_mode(root: Value, between: Sequence[Value]) -> dict[Value, float]:
     """∂root/∂node for the nodes on some path, visited as backward visits them.
 
-    Only nodes on a path can send gradient to nodes on a path, so restricting the walk
-    to them gives backward's own numbers, added in backward's own order.
+    Only nodes on a path can send gradient to nodes on a path, so walking them alone, with
+    backward's own one-node step (``graph.accumulate``) into a dict, gives backward's own
+    numbers, added in backward's own order, and leaves the graph's gradients alone.
     """
-    inside = set(between)
-    grads = {node: 0.0 for node in reversed(between)}
-    if root in grads:
-        grads[root] = 1.0
+    if not between:
+        return {}
+    grads = {root: 1.0}
     for node in reversed(between):
-        upstream = grads[node]
-        for parent, local in graph.edges(node):
-            if parent in inside:
-                grads[parent] += local * upstream
-    return grads
+        graph.accumulate(node, grads)
+    return {node: grads.get(node, 0.0) for node in reversed(between)}
+
+
+class _Link:
+    """A path being walked, as a chain back to the root: extending it costs the same at any depth."""
+
+    __slots__ = ("edge", "node", "previous")
+
+    def __init__(self, node: Value, edge: Edge | None, previous: _Link | None) -> None:
+        self.node, self.edge, self.previous = node, edge, previous
 
 
 def _enumerate_paths(root: Value, wrt: Value, inside: set[Value]) -> tuple[Path, ...]:
-    """Every path from root down to wrt, each parent in input order (an explicit stack, no recursion)."""
+    """Every path from root down to wrt, each parent in input order (an explicit stack, no recursion).
+
+    A path under construction is a ``_Link`` to its parent path, and its tuples are built
+    once it reaches ``wrt``: the work is the total length of the paths found, never
+    the square of their depth.
+    """
     if root not in inside:
         return ()
     found: list[Path] = []
-    stack: list[tuple[Value, tuple[Value, ...], tuple[Edge, ...]]] = [(root, (root,), ())]
+    stack = [_Link(root, None, None)]
     while stack:
-        node, nodes, edges = stack.pop()
+        link = stack.pop()
+        node = link.node
         if node is wrt:
-            found.append(Path(nodes, edges, math.prod(e.local for e in edges)))
+            nodes, edges = [], []
+            walk: _Link | None = link
+            while walk is not None:
+                nodes.append(walk.node)
+                if walk.edge is not None:
+                    edges.append(walk.edge)
+                walk = walk.previous
+            nodes.reverse()
+            edges.reverse()
+            found.append(Path(tuple(nodes), tuple(edges), math.prod(e.local for e in edges)))
             continue
         below = [
-            (parent, Edge(node, parent, i, local))
+            _Link(parent, Edge(node, parent, i, local), link)
             for i, (parent, local) in enumerate(graph.edges(node))
             if parent in inside
         ]
-        for parent, edge in reversed(below):
-            stack.append((parent, (*nodes, parent), (*edges, edge)))
+        below.reverse()
+        stack.extend(below)
     return tuple(found)
 
 
@@ -499,8 +704,9 @@ def _latex_text(text: str) -> str:
     return text.replace("{", "(").replace("}", ")").replace("$", "")
 
 
-def _latex_partial(top: str, bottom: str) -> str:
-    return rf"\frac{{\partial {_latex_name(top)}}}{{\partial {_latex_name(bottom)}}}"
+def _latex_partial(top: str, bottom: str, through: int | None = None) -> str:
+    fraction = rf"\frac{{\partial {_latex_name(top)}}}{{\partial {_latex_name(bottom)}}}"
+    return fraction if through is None else rf"{fraction}_{{[{through}]}}"
 
 
 # ----------------------------------------------------------------------------- backward, step by step
@@ -529,6 +735,12 @@ class Step:
 
     ``number`` counts from 1 up to ``steps``; ``updates`` has one entry per edge, in
     input order (a parent used twice gets two).
+
+    Each edge prints as ∂root/∂input += ∂node/∂input · ∂root/∂node: the local derivative
+    times the upstream, added into the input's gradient. Where the local derivative would
+    read the same as a gradient (every edge of the root's own step, where node = root, and
+    an input the node uses twice), it is marked with its input number: ∂y/∂x[1], the local
+    derivative through input 1 of y.
     """
 
     number: int
@@ -545,6 +757,11 @@ class Step:
         """The nodes whose gradients this step changed."""
         return tuple(u.parent for u in self.updates)
 
+    def local_symbol(self, update: Update) -> str:
+        """∂node/∂input for one of this step's edges, as the step prints it (``∂y/∂x[1]`` where needed)."""
+        told_apart = self.name == self.root_name or self.node.parents.count(update.parent) > 1
+        return _partial(self.name, update.parent_name, update.index + 1 if told_apart else None)
+
     def __str__(self) -> str:
         root, node = self.root_name, self.name
         lines = [
@@ -555,7 +772,7 @@ class Step:
             local = f"({u.formula})" if _needs_brackets(u.formula) else u.formula
             upstream = _partial(root, node)
             lines.append(
-                f"  {_partial(root, u.parent_name)} += {_partial(node, u.parent_name)} · {upstream}"
+                f"  {_partial(root, u.parent_name)} += {self.local_symbol(u)} · {upstream}"
                 f" = {local} · {upstream} = {_factor_number(u.local)} · "
                 f"{_factor_number(self.upstream)} = {_number(u.contribution)}"
                 f"   (grad {_number(u.grad_before)} → {_number(u.grad_after)})"
@@ -563,41 +780,26 @@ class Step:
         return "\n".join(lines)
 
 
-def _seed(root: Value, order: Sequence[Value]) -> None:
-    """What ``backward()`` does before its first node: intermediates restart at 0, leaves keep theirs."""
-    for node in order:
-        node._ran = True  # the graph now knows a backward has run through it, as backward() marks it
-        if not node.is_leaf:
-            node.grad = 0.0
-    if root.is_leaf:
-        root.grad += 1.0
-    else:
-        root.grad = 1.0
-
-
-def _apply(node: Value, number: int, steps: int, names: Mapping[Value, str], root: Value) -> Step:
-    """Send ``node``'s gradient into its inputs exactly as ``backward()`` does, recording each edge."""
+def _apply(node: Value, number: int, steps: int, names: _Names, root: Value) -> Step:
+    """Send ``node``'s gradient into its inputs with backward's own one-node step, recording each edge."""
+    shown, in_formulas = names
     upstream = node.grad
-    updates = []
-    for index, (parent, local) in enumerate(graph.edges(node)):
-        before = parent.grad
-        contribution = local * upstream
-        parent.grad = before + contribution  # backward's own `+=`, so the floats are identical
-        updates.append(
-            Update(
-                parent,
-                names[parent],
-                index,
-                _edge_formula(node, index, names),
-                local,
-                contribution,
-                before,
-                parent.grad,
-            )
+    updates = tuple(
+        Update(
+            share.parent,
+            shown[share.parent],
+            share.index,
+            _edge_formula(node, share.index, in_formulas),
+            share.local,
+            share.contribution,
+            share.before,
+            share.after,
         )
+        for share in graph.accumulate(node)
+    )
     assert node.op is not None
-    expression = node.op.show([names[p] for p in node.parents])
-    return Step(number, steps, node, names[node], expression, names[root], upstream, tuple(updates))
+    expression = node.op.show([in_formulas[p] for p in node.parents])
+    return Step(number, steps, node, shown[node], expression, shown[root], upstream, updates)
 
 
 def backprop_steps(root: Value) -> Iterator[Step]:
@@ -606,6 +808,13 @@ def backprop_steps(root: Value) -> Iterator[Step]:
     Nodes come in backward's own order and each step is applied before it is yielded,
     so running the iterator to the end leaves exactly the gradients of ``backward()``
     (leaves accumulate, intermediates restart at 0). Nothing changes until the first step.
+
+    Abandoning it part way puts the gradients back: when the generator is closed before
+    its last step has been handed out (``.close()``, a ``break`` out of a ``for`` loop, or
+    the generator simply dropped, as in ``next(backprop_steps(L))``), every node's grad and
+    backward mark return to what they were before its first step, so a later
+    ``backward()`` counts nothing twice. To keep a half-done pass, hold on to the
+    generator, or use ``Backprop``, which steps forwards and back explicitly.
     """
     _require_value(root, "backprop_steps")
     return _steps(root)
@@ -613,11 +822,18 @@ def backprop_steps(root: Value) -> Iterator[Step]:
 
 def _steps(root: Value) -> Iterator[Step]:
     order = graph.backward_order(root)
-    names = node_names(root)
+    names = _names(root)
     working = [node for node in order if not node.is_leaf]
-    _seed(root, order)
-    for number, node in enumerate(working, start=1):
-        yield _apply(node, number, len(working), names, root)
+    saved = graph.seed(root, order)
+    complete = not working
+    try:
+        for number, node in enumerate(working, start=1):
+            step = _apply(node, number, len(working), names, root)
+            complete = number == len(working)  # the pass is whole once its last step is out
+            yield step
+    finally:
+        if not complete:  # closed part way (or an error): undo the steps applied, as Backprop.reset does
+            graph.restore(saved)
 
 
 class Backprop:
@@ -639,7 +855,8 @@ class Backprop:
             )
         self.root = root
         self._order = graph.backward_order(root)
-        self._names = node_names(root)
+        self._all_names = _names(root)
+        self._names = self._all_names[0]
         self._working = [node for node in self._order if not node.is_leaf]
         self._history: list[Step] = []
         self._before: list[tuple[Value, float, bool]] = []
@@ -678,10 +895,9 @@ class Backprop:
         """Apply the next ``n`` steps (fewer if the pass ends first)."""
         for _ in range(min(_count(n, "step"), self.steps - self.position)):
             if not self._history:
-                self._before = [(node, node.grad, node._ran) for node in self._order]
-                _seed(self.root, self._order)
+                self._before = graph.seed(self.root, self._order)
             node = self._working[self.position]
-            self._history.append(_apply(node, self.position + 1, self.steps, self._names, self.root))
+            self._history.append(_apply(node, self.position + 1, self.steps, self._all_names, self.root))
         return self
 
     def back(self, n: int = 1) -> Backprop:
@@ -691,9 +907,7 @@ class Backprop:
             for update in reversed(undone.updates):
                 update.parent.grad = update.grad_before
             if not self._history:
-                for node, grad, ran in self._before:
-                    node.grad = grad
-                    node._ran = ran  # back to how the graph was before the stepper seeded it
+                graph.restore(self._before)  # back to how the graph was before the stepper seeded it
         return self
 
     def run(self) -> Backprop:
@@ -879,16 +1093,17 @@ _DOUBLED_BRACKETS = re.compile(r"\(\((-[0-9.e+-]+)\)\)")
 
 
 def forward_steps(root: Value) -> ForwardSteps:
-    """Every node an op made, in evaluation order, with its formula and value:
-    ``Step 1: z = w1·x1 + w2·x2 + b = 0.01·95 + … = 1.16``, ``Step 2: o = σ(z) = 0.7613``.
+    """Every node an op made, in evaluation order, with its formula and value, one op per
+    step as the graph holds them: for a neuron ``Step 1: Σwx = w1·x1 + w2·x2 = 0.01·95 + 0.02·3
+    = 1.01``, ``Step 2: z = Σwx + b = 1.01 + 0.01 = 1.02``, ``Step 3: o = σ(z) = σ(1.02) = 0.735``.
     """
     _require_value(root, "forward_steps")
-    names = node_names(root)
+    names, in_formulas = _names(root)
     made = [node for node in _written_order(root) if node.op is not None]
     steps = []
     for number, node in enumerate(made, start=1):
         assert node.op is not None
-        formula = node.op.show([names[p] for p in node.parents])
+        formula = node.op.show([in_formulas[p] for p in node.parents])
         numbers = _DOUBLED_BRACKETS.sub(r"(\1)", node.op.show([_number(p.data) for p in node.parents]))
         steps.append(ForwardStep(number, node, names[node], formula, numbers, node.data))
     return ForwardSteps(steps)

@@ -154,3 +154,7 @@ def test_the_readme_shows_what_chain_rule_prints() -> None:
     shown = section.split("```text\n", 1)[1].split("```", 1)[0]
     loss, nodes = notes_network()
     assert shown == f"{chain_rule(loss, nodes['w1'])}\n"
+    # the stepper's first line as the README's comment quotes it, up to its "= …"
+    quoted = section.split("stepper.step()          # L's edges applied: ", 1)[1].split(" = …", 1)[0]
+    first_edge = str(Backprop(loss).step().current).splitlines()[1].strip()
+    assert first_edge.startswith(quoted + " = ")

@@ -29,7 +29,7 @@ QUESTIONS_IN_THE_NOTES_NETWORK = 34  # edges of its 17 op nodes: counted below f
 
 # ----------------------------------------------------------------------------- helpers
 
-_ASKED = re.compile(r"What is (?:the local derivative )?∂[^/]+/∂(\S+?)(?: through input \d+)?(?:\?| after)")
+_ASKED = re.compile(r"What is (?:the local derivative )?∂[^/]+/∂(\S+?)(?:\[\d+\])?(?:\?| after)")
 
 
 def _asked(quiz: Quiz) -> tuple[str, str]:
@@ -256,7 +256,7 @@ def test_a_finished_quiz_equals_backward_on_random_graphs(program: Program, data
     answers = [r.expected for r in _run(Quiz(scout[-1], ask=ask), lambda: 0.0)]  # the numbers to be right
     quiz = Quiz(by_quiz[-1], ask=ask)
     rights = data.draw(st.lists(st.booleans(), min_size=quiz.total, max_size=quiz.total))
-    script = iter(a if ok else a + 1.0 for a, ok in zip(answers, rights))
+    script = iter(a if ok else a + 1.0 + abs(a) for a, ok in zip(answers, rights))  # wrong by more than 1 %
     _run(quiz, lambda: next(script))
     assert [r.correct for r in quiz.history] == rights
     assert [(n.grad, n.backward_ran) for n in by_quiz] == [(n.grad, n.backward_ran) for n in by_backward]
@@ -368,7 +368,7 @@ def test_local_mode_asks_each_edges_local_derivative() -> None:
     twin, _ = notes_network()
     by_name = {name: node for node, name in node_names(twin).items()}
     quiz = Quiz(loss, ask="local")
-    assert quiz.question.splitlines()[-1] == "What is the local derivative ∂L/∂loss.sub?"
+    assert quiz.question.splitlines()[-1] == "What is the local derivative ∂L/∂loss.sub[1]?"
     assert "upstream" not in quiz.question
     while not quiz.done:
         node, parent = _asked(quiz)
@@ -398,9 +398,9 @@ def test_local_mode_names_which_input_of_x_times_x() -> None:
     y = x * x
     y.label = "y"
     quiz = Quiz(y, ask="local")
-    assert quiz.question.endswith("What is the local derivative ∂y/∂x through input 1?")
+    assert quiz.question.endswith("What is the local derivative ∂y/∂x[1]?")
     assert quiz.answer(3.0).correct  # ∂(x·x)/∂(first x) = the other x = 3
-    assert quiz.question.endswith("∂y/∂x through input 2?")
+    assert quiz.question.endswith("∂y/∂x[2]?")
 
 
 def test_hints_come_from_the_op_table() -> None:
@@ -416,7 +416,12 @@ def test_hints_come_from_the_op_table() -> None:
     assert square is not None
     local = Quiz(notes_network()[0], ask="local")
     formula = square.local_formula(0, ["loss.sub"], "L")
-    assert local.hint() == f"∂L/∂loss.sub = {formula}   (the rule of L = loss.sub^2)"
+    assert local.hint() == f"∂L/∂loss.sub[1] = {formula}   (the rule of L = loss.sub^2)"
+    # on the root's step the local ∂L/∂loss.sub[1] never reads as the gradient ∂L/∂loss.sub
+    grad = Quiz(notes_network()[0])
+    assert grad.hint() == (
+        f"upstream × local: ∂L/∂loss.sub = ∂L/∂loss.sub[1] · ∂L/∂L, where ∂L/∂loss.sub[1] = {formula}"
+    )
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -510,7 +515,7 @@ def test_the_widget_checks_answers_over_the_same_quiz() -> None:
     answer, check, hint = row.children
     assert "What is ∂f/∂p?" in question.value
     hint.click()
-    assert "∂f/∂p = s" in feedback.value  # the op table's ∂(p·s)/∂p
+    assert "∂f/∂p[1] = s" in feedback.value  # the op table's ∂(p·s)/∂p, the local one of f's input 1
     answer.value = "abc"
     check.click()
     assert "not a number" in feedback.value and quiz.score == (0, 0)
@@ -544,3 +549,5 @@ def test_the_readme_shows_what_the_quiz_prints() -> None:
     assert quiz.answer(-1.125).correct
     assert explanation == f"{quiz.answer(0.5)}\n"
     assert f"q.hint()     # {quiz.hint()!r}" in section
+    first_hint = section.split("the first hint is `", 1)[1].split("`", 1)[0]
+    assert first_hint in Quiz(notes_network()[0]).hint()

@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
+import nn
 from autograd import Backprop, Value, backprop_steps, chain_rule, forward_steps, graph
+from autograd.examples import notes_network
 from autograd.trace import ForwardSteps, Step, TooManyPathsError, node_names
 
 from .programs import Program, programs, run_autograd
@@ -97,7 +99,16 @@ def test_x_times_x_is_two_paths() -> None:
     chain = chain_rule(y, x)
     assert chain.count == 2 and [p.factors for p in chain.paths] == [(3.0,), (3.0,)]
     assert chain.total == 6.0  # d(x²)/dx = 2x at x = 3
-    assert str(chain).splitlines() == ["∂y/∂x = ∂y/∂x + ∂y/∂x", "  ∂y/∂x = x", "∂y/∂x = 3 + 3", "      = 6"]
+    # each term is one edge's local derivative, told apart from the gradient on the left by its input
+    assert str(chain).splitlines() == [
+        "∂y/∂x = ∂y/∂x[1] + ∂y/∂x[2]",
+        "  ∂y/∂x[1] = x",
+        "  ∂y/∂x[2] = x",
+        "  [i] marks the edge through input i of: y = x · x",
+        "∂y/∂x = 3 + 3",
+        "      = 6",
+    ]
+    assert [[s.through for s in term] for term in chain.terms()] == [[1], [2]]
 
 
 def test_the_diamond_of_the_traps() -> None:
@@ -199,6 +210,97 @@ def test_by_node_is_reverse_mode_in_backward_order() -> None:
     assert chain.format_by_node().splitlines()[0] == "∂add₄/∂add₄ = 1"
 
 
+def test_two_routes_between_the_same_named_nodes_are_shown_node_by_node() -> None:
+    """y = σ(u) + tanh(u), u = eˣ: two runs from u to y, σ′ and tanh′, must not both print as ∂y/∂u."""
+    x = Value(0.2, "x")
+    u = x.exp()
+    u.label = "u"
+    y = u.sigmoid() + u.tanh()
+    y.label = "y"
+    chain = chain_rule(y, x)
+    lines = str(chain).splitlines()
+    assert lines[:6] == [
+        "∂y/∂x = ∂y/∂sigmoid₁ · ∂sigmoid₁/∂u · ∂u/∂x + ∂y/∂tanh₁ · ∂tanh₁/∂u · ∂u/∂x",
+        "  ∂y/∂sigmoid₁ = 1",
+        "  ∂sigmoid₁/∂u = σ(1 − σ)",
+        "  ∂u/∂x = e^x",
+        "  ∂y/∂tanh₁ = 1",
+        "  ∂tanh₁/∂u = 1 − tanh²",
+    ]
+    e = math.exp(0.2)
+    s, t = 1 / (1 + math.exp(-e)), math.tanh(e)
+    assert chain.total == pytest.approx(e * (s * (1 - s) + 1 - t * t), rel=1e-12)  # by hand
+
+
+def test_an_edge_that_would_read_as_the_whole_gradient_is_marked() -> None:
+    """f = x·x + x: three paths, one of them the single edge f ← x, printed ∂f/∂x[2] beside ∂f/∂x."""
+    x = Value(3.0, "x")
+    f = x * x + x
+    f.label = "f"
+    lines = str(chain_rule(f, x)).splitlines()
+    assert lines[0] == "∂f/∂x = ∂f/∂mul₁ · ∂mul₁/∂x[1] + ∂f/∂mul₁ · ∂mul₁/∂x[2] + ∂f/∂x[2]"
+    assert "  ∂f/∂x[2] = 1" in lines and lines[-1].endswith("= 7")  # 2x + 1 at x = 3
+    latex = chain_rule(f, x)._repr_latex_()
+    assert r"\frac{\partial f}{\partial x}_{[2]}" in latex
+
+
+def test_a_step_marks_the_local_derivative_of_an_input_used_twice() -> None:
+    x = Value(3.0, "x")
+    square = x * x
+    square.label = "sq"
+    y = square.tanh()
+    y.label = "y"
+    steps = list(backprop_steps(y))
+    assert str(steps[0]).splitlines()[1].startswith("  ∂y/∂sq += ∂y/∂sq[1] · ∂y/∂y = (1 − tanh²) · ∂y/∂y")
+    assert [line.split(" = ")[0] for line in str(steps[1]).splitlines()[1:]] == [
+        "  ∂y/∂x += ∂sq/∂x[1] · ∂y/∂sq",
+        "  ∂y/∂x += ∂sq/∂x[2] · ∂y/∂sq",
+    ]
+
+
+def test_a_step_away_from_the_root_reads_as_the_notes_write_it() -> None:
+    loss, nodes = notes_network()
+    steps = {step.name: step for step in backprop_steps(loss)}
+    assert (
+        str(steps["o31"])
+        .splitlines()[1]
+        .startswith("  ∂L/∂o31.add += ∂o31/∂o31.add · ∂L/∂o31 = σ(1 − σ) · ∂L/∂o31 = ")
+    )  # no mark where local and gradient differ in name
+    assert "[" not in str(steps["o31"]) and nodes["o31"] is steps["o31"].node
+
+
+# ----------------------------------------------------------------------------- depth
+
+
+def test_a_20000_deep_chain_is_traced_and_printed() -> None:
+    """Paths and the where-line were quadratic in depth (a tuple copied per node, a regex per node)."""
+    x = Value(0.3, "x")
+    v = x
+    for _ in range(20_000):
+        v = v.tanh()
+    chain = chain_rule(v, x)
+    assert chain.count == 1 and len(chain.paths[0].edges) == 20_000
+    lines = str(chain).splitlines()
+    assert lines[0].startswith("∂tanh₂₀₀₀₀/∂x = ∂tanh₂₀₀₀₀/∂tanh₁₉₉₉₉ · ")
+    assert lines[0].endswith(" · ∂tanh₁/∂x") and lines[1] == "  ∂tanh₂₀₀₀₀/∂tanh₁₉₉₉₉ = 1 − tanh²"
+    v.backward()
+    assert chain.total == pytest.approx(x.grad, rel=1e-9)
+
+
+def test_a_100000_deep_chain_steps_forwards_and_back_without_recursion() -> None:
+    x = Value(0.5, "x")
+    v = x
+    for _ in range(100_000):
+        v = -v  # neg: the cheapest op to format, so the test stays quick
+    forward = forward_steps(v)
+    assert len(forward) == 100_000
+    assert str(forward[-1:]) == "Step 100000: neg₁₀₀₀₀₀ = −neg₉₉₉₉₉ = −(-0.5) = 0.5"
+    count = 0
+    for _step in backprop_steps(v):
+        count += 1
+    assert count == 100_000 and x.grad == 1.0  # (−1)^100000
+
+
 # ----------------------------------------------------------------------------- names
 
 
@@ -223,6 +325,109 @@ def test_names_inside_a_scope_and_labels() -> None:
     assert names[z] == "layers.0.neurons.1.add₁" and names[twice] == "layers.0.neurons.1.add₂"
     assert names[z.parents[0]] == "layers.0.neurons.1.dot"  # alone of its op in the scope: no number
     assert names[x] == "x"
+
+
+def _mlp_loss(seed: int = 3) -> tuple[Value, nn.MLP, list[Value]]:
+    """L = (y − MLP(2, [2, 1])(x))², every neuron labelling its nodes Σwx, z, o and its w1, w2, b."""
+    model = nn.MLP(2, [2, 1], activation="tanh", seed=seed)
+    x = [Value(0.5, "x1"), Value(-1.0, "x2")]
+    out = model(x)
+    assert isinstance(out, Value)
+    loss = (Value(1.0, "y") - out) ** 2
+    loss.label = "L"
+    return loss, model, x
+
+
+def test_names_in_an_nn_model_are_unique_and_qualified_by_scope() -> None:
+    loss, model, x = _mlp_loss()
+    names = node_names(loss)
+    assert len(set(names.values())) == len(names)  # every z, o, w1 … of every neuron told apart
+    first, second = model.layers[0].neurons
+    output = model.layers[1].neurons[0]
+    # the shortest end of the scope that tells apart all nodes sharing a label, one length per label
+    assert names[second.w[0]] == "layers.0.neurons.1.w1" and names[output.w[1]] == "layers.1.neurons.0.w2"
+    assert names[first.b] == "layers.0.neurons.0.b"
+    hidden = [node for node in graph.topological_order(loss) if node.label == "o"]
+    assert sorted(names[o] for o in hidden) == ["neurons.0.o", "neurons.1.o"]  # only layer 0 has an o
+    assert names[x[0]] == "x1" and names[loss] == "L"  # unique labels stay as they are
+    rebuilt = node_names(_mlp_loss()[0])
+    assert list(rebuilt.values()) == list(names.values())  # deterministic
+
+
+def test_chain_rule_on_an_nn_model_names_the_neurons_own_nodes() -> None:
+    """∂L/∂w1 of layer 0's neuron 1 goes through that neuron only: before, every neuron's nodes
+    were called Σwx, z, o, and the formula could not say which."""
+    loss, model, _ = _mlp_loss()
+    w = model.layers[0].neurons[1].w[0]
+    chain = chain_rule(loss, w)
+    out, hidden = "layers.1.neurons.0", "layers.0.neurons.1"
+    assert str(chain).splitlines()[0] == (
+        f"∂L/∂{hidden}.w1 = ∂L/∂{out}.z · ∂{out}.z/∂{out}.Σwx · ∂{out}.Σwx/∂neurons.1.o"
+        f" · ∂neurons.1.o/∂{hidden}.z · ∂{hidden}.z/∂{hidden}.Σwx · ∂{hidden}.Σwx/∂{hidden}.w1"
+    )
+    assert f"  ∂{out}.Σwx/∂neurons.1.o = {out}.w2" in str(chain).splitlines()  # its own weight
+    loss.backward()
+    assert chain.total == pytest.approx(w.grad, rel=1e-12)
+
+
+def test_no_factor_symbol_stands_for_two_formulas() -> None:
+    """x1 feeds both hidden neurons: two paths whose factors must read differently (they did not)."""
+    loss, _, x = _mlp_loss()
+    lines = str(chain_rule(loss, x[0])).splitlines()
+    first, second = lines[0].split(" = ", 1)[1].split(" + ")
+    assert first != second
+    factors = [line.strip().split(" = ", 1) for line in lines[1:] if line.startswith("  ∂")]
+    symbols = [symbol for symbol, _ in factors]
+    assert len(symbols) == len(set(symbols)) == 10  # 6 factors per path, the first 2 shared
+
+
+def test_the_trace_tools_use_the_same_unique_names() -> None:
+    loss, _, _ = _mlp_loss()
+    names = node_names(loss)
+    made = [n for n in graph.topological_order(loss) if not n.is_leaf]
+    assert sorted(step.name for step in forward_steps(loss)) == sorted(names[n] for n in made)
+    for step in backprop_steps(loss):
+        assert step.name == names[step.node] and step.root_name == "L"
+        assert [u.parent_name for u in step.updates] == [names[p] for p in step.node.parents]
+    question = autograd.Quiz(loss).question
+    assert "What is ∂L/∂sub₁?" in question
+
+
+def test_a_model_called_twice_numbers_what_scope_cannot_tell_apart() -> None:
+    model = nn.MLP(2, [1], activation="tanh", seed=0)
+    first, second = model([1.0, 2.0]), model([0.5, -1.0])
+    assert isinstance(first, Value) and isinstance(second, Value)
+    total = first + second
+    names = node_names(total)
+    assert len(set(names.values())) == len(names)
+    inputs = [n for n in graph.topological_order(total) if n.label == "x1"]
+    assert sorted(names[n] for n in inputs) == ["x1#1", "x1#2"]
+    assert names[first] == "z#1" and names[second] == "z#2"  # one neuron: nothing to qualify, numbered
+    assert names[model.layers[0].neurons[0].w[0]] == "w1"  # the weights are shared: one node, one name
+
+
+def test_constants_are_named_as_constants_and_written_as_numbers() -> None:
+    """``x * 2`` makes a leaf labelled 2: ∂y/∂2 would read as a derivative of the number 2."""
+    x = Value(3.0, "x")
+    y = x * 2
+    y.label = "y"
+    two = y.parents[1]
+    assert node_names(y)[two] == "const 2"
+    (step,) = backprop_steps(y)
+    assert str(step).splitlines()[0] == "step 1 of 1: y = x · 2, upstream ∂y/∂y = 1"  # a number in formulas
+    assert str(step).splitlines()[2].startswith("  ∂y/∂const 2 += ∂y/∂const 2[2] · ∂y/∂y = x · ∂y/∂y = 3 · 1")
+    assert str(chain_rule(y, x)).splitlines()[:2] == ["∂y/∂x = ∂y/∂x", "  ∂y/∂x = 2"]
+    assert str(forward_steps(y)) == "Step 1: y = x · 2 = 3 · 2 = 6"
+    assert str(chain_rule(y, two)).splitlines()[0] == "∂y/∂const 2 = ∂y/∂const 2"
+
+
+def test_automatic_names_say_what_the_op_computes() -> None:
+    x = Value(3.0, "x")
+    with autograd.scope("loss"):
+        loss = (x - 1.0) ** 2
+    assert node_names(loss)[loss] == "loss.pow"  # not the op table's internal pow_const
+    power = 2**x
+    assert node_names(power)[power] == "pow₁"  # not exp_base
 
 
 # ----------------------------------------------------------------------------- backward, step by step
@@ -258,6 +463,51 @@ def test_a_second_pass_of_steps_accumulates_like_a_second_backward() -> None:
     assert (twin_x.grad, twin_y.grad) == (x.grad, y.grad) and x.grad != 0.0
 
 
+@settings(max_examples=40, deadline=None)
+@given(programs(), st.data())
+def test_a_pass_abandoned_part_way_puts_every_gradient_back(program: Program, data: st.DataObject) -> None:
+    """Closed after k of n steps, the leaves must not keep part of a pass: a later backward() then
+    counts each edge once, as on a twin that never stepped."""
+    by_backward, by_steps = _twins(program)
+    _stale(by_backward)
+    _stale(by_steps)
+    before = _state(by_steps)
+    steps = backprop_steps(by_steps[-1])
+    working = sum(not n.is_leaf for n in graph.topological_order(by_steps[-1]))
+    taken = data.draw(st.integers(0, max(working - 1, 0)))
+    for _ in range(taken):
+        next(steps)
+    steps.close()
+    if taken < working:
+        assert _state(by_steps) == before  # including backward_ran: as if never started
+    by_backward[-1].backward()
+    by_steps[-1].backward()
+    assert _state(by_steps) == _state(by_backward)
+
+
+def test_breaking_out_of_the_loop_undoes_the_steps_taken() -> None:
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    y = (x * w).tanh()
+    for step in backprop_steps(y):
+        if step.node is y:
+            break  # the generator is dropped here, one step of two applied
+    assert (x.grad, w.grad, y.grad, y.backward_ran) == (0.0, 0.0, 0.0, False)
+    y.backward()
+    twin_x, twin_w = Value(2.0, "x"), Value(-3.0, "w")
+    (twin_x * twin_w).tanh().backward()
+    assert (x.grad, w.grad) == (twin_x.grad, twin_w.grad) and x.grad != 0.0
+
+
+def test_a_pass_whose_last_step_was_handed_out_keeps_its_gradients() -> None:
+    x = Value(2.0, "x")
+    y = (x * 3.0).exp()
+    steps = backprop_steps(y)
+    last = [next(steps) for _ in range(2)][-1]
+    assert last.number == last.steps == 2
+    steps.close()  # nothing left to undo: the pass is whole
+    assert x.grad == 3.0 * math.exp(6.0) and x.backward_ran
+
+
 def test_nothing_changes_until_the_first_step() -> None:
     x = Value(2.0, "x")
     y = x * x
@@ -276,9 +526,9 @@ def test_a_step_reads_in_the_notes_notation() -> None:
     (step,) = backprop_steps(y)
     assert str(step).splitlines() == [
         "step 1 of 1: y = x · w, upstream ∂y/∂y = 1",
-        "  ∂y/∂x += ∂y/∂x · ∂y/∂y = w · ∂y/∂y = (-3) · 1 = -3   (grad 0 → -3)",
-        "  ∂y/∂w += ∂y/∂w · ∂y/∂y = x · ∂y/∂y = 2 · 1 = 2   (grad 0 → 2)",
-    ]
+        "  ∂y/∂x += ∂y/∂x[1] · ∂y/∂y = w · ∂y/∂y = (-3) · 1 = -3   (grad 0 → -3)",
+        "  ∂y/∂w += ∂y/∂w[2] · ∂y/∂y = x · ∂y/∂y = 2 · 1 = 2   (grad 0 → 2)",
+    ]  # the root's own edges: the local ∂y/∂x[1] is marked, as it would read as the gradient ∂y/∂x
 
 
 def test_steps_of_a_leaf_seed_it_like_backward() -> None:

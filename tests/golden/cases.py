@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import autograd
-from autograd import Value, backprop_steps, chain_rule, draw, scope
+from autograd import Backprop, Value, chain_rule, draw, scope
 from autograd.__main__ import notes_forward_pass
 
 GOLDEN = Path(__file__).parent
@@ -60,10 +60,15 @@ def notes_loss() -> Value:
 
 
 def _notes_step(label: str) -> str:
-    """The notes' graph as the stepper shows it at the step of node ``label``, mid-backprop."""
+    """The notes' graph as the stepper shows it at the step of node ``label``, mid-backprop.
+
+    ``Backprop`` holds the half-done pass (an abandoned ``backprop_steps`` would undo it).
+    """
     loss = notes_forward_pass()["L"]
-    step = next(step for step in backprop_steps(loss) if step.node.label == label)
-    return draw(loss, highlight=step).source
+    stepper = Backprop(loss)
+    while stepper.upcoming is not None and stepper.upcoming.label != label:
+        stepper.step()
+    return draw(loss, highlight=stepper.step().current).source
 
 
 def _two_outputs() -> str:
