@@ -110,7 +110,7 @@ def _names(root: Value) -> tuple[dict[Value, str], dict[Value, str]]:
 
 def _is_constant(node: Value) -> bool:
     """A leaf made from a plain number: ``x * 2`` labels its 2 with its value."""
-    return not node._parents and node.label != "" and node.label == f"{node.data:g}"
+    return node.is_leaf and node.label != "" and node.label == f"{node.data:g}"
 
 
 def _label_name(node: Value) -> str:
