@@ -95,10 +95,12 @@ _CONSTANT_LABELS: dict[float, str] = {}
 def _constant(x: float) -> Value:
     """A float as a constant leaf labelled with its value, without ``__init__``'s checks."""
     label = _CONSTANT_LABELS.get(x)
-    if label is None or x == 0:  # 0.0 and -0.0 share a key but not a label
-        if len(_CONSTANT_LABELS) >= 1024:
-            _CONSTANT_LABELS.clear()
-        label = _CONSTANT_LABELS[x] = f"{x:g}"
+    if label is None:
+        label = f"{x:g}"
+        if x:  # 0.0 and -0.0 share a key but not a label, so zeros are never kept
+            if len(_CONSTANT_LABELS) >= 1024:
+                _CONSTANT_LABELS.clear()
+            _CONSTANT_LABELS[x] = label
     leaf = _new(Value)
     leaf.data = x
     leaf.grad = 0.0
