@@ -300,9 +300,11 @@ class Quiz:
             if slip:
                 lines.append(slip)
         if self.ask == "local":
+            value = _number(q.update.local)
+            # a constant rule (∂(y − o31)/∂y = 1) is already its number: say it once
+            shown = value if q.update.formula == value else f"{q.update.formula} = {value}"
             lines.append(
-                f"{self._local_symbol(q)} = {q.update.formula} = {_number(q.update.local)}, "
-                f"by the rule of {q.step.name} = {q.step.expression}"
+                f"{self._local_symbol(q)} = {shown}, by the rule of {q.step.name} = {q.step.expression}"
             )
         elif q.accumulates:
             lines.append(

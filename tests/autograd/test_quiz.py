@@ -551,3 +551,12 @@ def test_the_readme_shows_what_the_quiz_prints() -> None:
     assert f"q.hint()     # {quiz.hint()!r}" in section
     first_hint = section.split("the first hint is `", 1)[1].split("`", 1)[0]
     assert first_hint in Quiz(notes_network()[0]).hint()
+
+
+def test_a_constant_local_derivative_is_said_once() -> None:
+    # ∂(y − o31)/∂y = 1 by the subtraction rule: its formula is its number, not "1 = 1"
+    loss, _ = notes_network()
+    quiz = Quiz(loss, ask="local")
+    quiz.answer(5.0)  # step 1, L = loss.sub²: skip past it
+    lines = quiz.answer(0.3).explanation.splitlines()
+    assert "∂loss.sub/∂y = 1, by the rule of loss.sub = y − o31" in lines
