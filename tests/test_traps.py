@@ -53,6 +53,7 @@ def test_trap_backward_twice_adds_the_same_again_as_pytorch() -> None:
     y.backward()
     y.backward()
     assert x.grad == 2 * 4 * 3.0
+    assert z.grad == 2.0, "intermediate nodes hold the latest backward's gradient, not a sum"
 
 
 def test_trap_zero_grad_then_backward_again_gives_the_first_numbers() -> None:

@@ -97,28 +97,6 @@ def test_a_node_used_twice_is_two_edges() -> None:
 # --------------------------------------------------------------------------- backward's contract
 
 
-def test_backward_twice_accumulates_exactly_once_more() -> None:
-    # micrograd gives 12 then 36: its intermediate nodes keep the first call's gradients.
-    x = Value(3.0)
-    z = x * x
-    y = z + z
-    y.backward()
-    assert x.grad == 12.0  # ∂y/∂x = 2 · 2x
-    y.backward()
-    assert x.grad == 24.0
-    assert z.grad == 2.0, "intermediate nodes hold the latest backward, not a sum"
-
-
-def test_zero_grad_then_backward_gives_the_first_numbers_again() -> None:
-    x = Value(3.0)
-    y = (x * x + x) * 2
-    y.backward()
-    first = x.grad
-    autograd.zero_grad([x])
-    y.backward()
-    assert x.grad == first == 2 * (2 * 3.0 + 1)
-
-
 def test_backward_of_a_leaf_accumulates_one() -> None:
     x = Value(2.0)
     x.backward()
@@ -132,14 +110,6 @@ def test_backward_ran_is_known() -> None:
     assert not y.backward_ran and not x.backward_ran
     y.backward()
     assert y.backward_ran and x.backward_ran
-
-
-def test_diamond_accumulates_with_plus_equals() -> None:
-    # f = (a·b)·(a + b): ∂f/∂a = b(a + b) + ab = 3·1 − 6 = −3, ∂f/∂b = a(a + b) + ab = −2 − 6 = −8
-    a, b = Value(-2.0), Value(3.0)
-    f = (a * b) * (a + b)
-    f.backward()
-    assert (a.grad, b.grad) == (-3.0, -8.0)
 
 
 def test_no_grad_builds_no_graph() -> None:
@@ -243,15 +213,6 @@ def test_saturating_functions_are_finite_at_large_inputs(z: float) -> None:
         y = make(x)
         y.backward()
         assert math.isfinite(y.data) and math.isfinite(x.grad), make
-
-
-def test_tanh_and_sigmoid_at_plus_minus_1000_are_exact() -> None:
-    # an exp-based tanh, (e^2x − 1)/(e^2x + 1), overflows here
-    for z, t, s in [(1000.0, 1.0, 1.0), (-1000.0, -1.0, 0.0)]:
-        x = Value(z)
-        assert x.tanh().data == t and x.sigmoid().data == s
-        x.sigmoid().backward()
-        assert x.grad == 0.0
 
 
 # --------------------------------------------------------------------------- Python protocols
