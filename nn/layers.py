@@ -1,15 +1,22 @@
 """Neuron, Layer, MLP and the Perceptron: the notes' networks, node by node.
 
-A neuron makes exactly three nodes per call, labelled as the notes name them:
+A neuron makes exactly three nodes per call (two for a linear neuron, whose output is z):
+the weighted sum Σ wᵢxᵢ (one ``dot`` node with an edge per weight and input), z = Σ wᵢxᵢ + b,
+and the output o = activation(z). In an MLP they are labelled as the notes name them:
+neuron j of layer l, both counted from 1 (while scopes count from 0, ``layers.0.neurons.0``,
+as PyTorch's module names), labels
 
-- ``Σwx``: the weighted sum Σ wᵢxᵢ, one ``dot`` node with an edge per weight and input;
-- ``z``: z = Σ wᵢxᵢ + b;
-- ``o``: the output o = activation(z) (no node for a linear neuron, whose output is z).
+- ``Σlj``: the weighted sum (``Σ11``), ``zlj``: z (``z11``), ``olj``: the output (``o11``,
+  the notes' O₁₁); a linear neuron's z is its output and is labelled ``olj`` (the network's
+  output ``o31``, as the notes' O₃₁);
+- ``blj``: the bias, ``wlj.k``: the weight of its k-th input (``w11.2``), ``αlj``: a PReLU slope.
 
-Its parameters are labelled ``w1 … wn`` (the weight of xᵢ), ``b`` and, for PReLU, ``α``;
-every node and parameter carries the neuron's scope, e.g. ``layers.1.neurons.0``, so
-drawings cluster by it and traces name nodes with it. Inputs given as plain numbers become
-leaves labelled ``x1 … xn``.
+When l or j reaches 10, a comma keeps them apart: ``o1,12``, ``w12,3.1``. A ``Layer`` made
+alone is layer 1 unless given ``number``. A ``Neuron`` made alone labels its nodes ``Σwx``,
+``z``, ``o`` and its parameters ``w1 … wn``, ``b``, ``α``. Labels are made once, when the
+model is built; a call only assigns them. Every node and parameter carries the neuron's
+scope, e.g. ``layers.1.neurons.0``, so drawings cluster by it. Inputs given as plain
+numbers become leaves labelled ``x1 … xn``.
 """
 
 from __future__ import annotations
@@ -59,6 +66,11 @@ def _labelled_inputs(
     return [v if isinstance(v, Value) else Value(v, label) for v, label in zip(x, labels)]
 
 
+def _numbered(layer: int, neuron: int) -> str:
+    """The notes' index of neuron ``neuron`` of layer ``layer`` (from 1): ``11``, ``1,12``."""
+    return f"{layer}{neuron}" if layer < 10 and neuron < 10 else f"{layer},{neuron}"
+
+
 class Neuron(Module):
     """One artificial neuron: z = Σ xᵢwᵢ + b, then o = activation(z).
 
@@ -67,6 +79,8 @@ class Neuron(Module):
     PyTorch), listed by ``parameters()`` after w and b. Weights come from ``init``
     (``"uniform"``, ``"xavier"``, ``"he"`` or a callable, see ``nn.init``) drawn from
     ``seed``; the bias starts at 0. ``fan_out`` is the size of the neuron's layer, for xavier.
+    ``number=(l, j)`` makes it neuron j of layer l (from 1), labelled ``olj``, ``wlj.k``, …
+    (see the module's docstring); a Layer passes it.
     """
 
     def __init__(
@@ -77,8 +91,10 @@ class Neuron(Module):
         init: str | Initializer = "uniform",
         seed: Seed = None,
         fan_out: int = 1,
+        number: tuple[int, int] | None = None,
     ) -> None:
         self.nin = count(nin, "nin")
+        self.number = number
         name = _activation_name(activation)
         if name in activations.LAYER_WISE:
             raise ValueError(
@@ -87,8 +103,15 @@ class Neuron(Module):
         generator = initializers.rng(seed)
         draw = initializers.get(init)
         fan_out = count(fan_out, "fan_out")
-        self.w = [Value(draw(nin, fan_out, generator), f"w{i}") for i in range(1, nin + 1)]
-        self.b = Value(0.0, "b")
+        if number is None:
+            w, b, alpha = [f"w{i}" for i in range(1, nin + 1)], "b", "α"
+            labels = ("Σwx", "z", "o")
+        else:
+            lj = _numbered(count(number[0], "layer number"), count(number[1], "neuron number"))
+            w, b, alpha = [f"w{lj}.{i}" for i in range(1, nin + 1)], f"b{lj}", f"α{lj}"
+            labels = (f"Σ{lj}", f"z{lj}", f"o{lj}")
+        self.w = [Value(draw(nin, fan_out, generator), label) for label in w]
+        self.b = Value(0.0, b)
         self.alpha: Value | None = None
         self.activation = name
         # Resolved once here so a call does no lookup by name; None means linear: no node.
@@ -96,12 +119,16 @@ class Neuron(Module):
         if callable(activation):
             self._activate = activation
         elif name == "prelu":
-            self.alpha = Value(0.25, "α")
+            self.alpha = Value(0.25, alpha)
             self._activate = functools.partial(activations.prelu, alpha=self.alpha)
         elif name == "linear":
             self._activate = None
+            if number is not None:  # z is the output: labelled as one, o31 like the notes' O₃₁
+                labels = (labels[0], labels[2], labels[2])
         else:
             self._activate = activations.ACTIVATIONS[name]  # type: ignore[assignment]
+        # Labels made here, once: a call only assigns them.
+        self._sum_label, self._z_label, self._out_label = labels
         # The parameters were made in the scope the layer set up (e.g. layers.1.neurons.0):
         # every call's nodes go there too.
         self._scope = scope(self.b.scope)
@@ -115,13 +142,13 @@ class Neuron(Module):
         # The hot path of training: three nodes, one scope, no lookups or formatting.
         with self._scope:
             weighted = dot(self.w, x)
-            weighted.label = "Σwx"
+            weighted.label = self._sum_label
             z = weighted + self.b
-            z.label = "z"
+            z.label = self._z_label
             if self._activate is None:
                 return z
             out = self._activate(z)
-            out.label = "o"
+            out.label = self._out_label
         return out
 
     def parameters(self) -> list[Value]:
@@ -145,7 +172,10 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons reading the same inputs; returns their outputs as a list (or the one
     Value when ``nout == 1``, as micrograd). ``activation="softmax"`` makes the neurons
-    linear and applies softmax over their outputs (nodes labelled ``s1 … sk``)."""
+    linear and applies softmax over their outputs (nodes labelled ``s1 … sk``).
+
+    Its neurons are labelled as neurons 1 … nout of layer ``number`` (default 1; an MLP
+    numbers its layers from 1): ``o11``, ``o12``, … (see the module's docstring)."""
 
     def __init__(
         self,
@@ -155,9 +185,11 @@ class Layer(Module):
         *,
         init: str | Initializer = "uniform",
         seed: Seed = None,
+        number: int = 1,
     ) -> None:
         self.nin = count(nin, "nin")
         self.nout = count(nout, "nout")
+        self.number = count(number, "number")
         self.activation = _activation_name(activation)
         self._softmax = self.activation == "softmax"
         generator = initializers.rng(seed)
@@ -168,7 +200,14 @@ class Layer(Module):
         self.neurons: list[Neuron] = []
         for j in range(nout):
             with scope(f"neurons.{j}"):
-                neuron = Neuron(nin, neuron_activation, init=init, seed=generator, fan_out=nout)
+                neuron = Neuron(
+                    nin,
+                    neuron_activation,
+                    init=init,
+                    seed=generator,
+                    fan_out=nout,
+                    number=(self.number, j + 1),
+                )
             self.neurons.append(neuron)
         self._input_labels = tuple(f"x{i}" for i in range(1, nin + 1))
         self._output_labels = tuple(f"s{k}" for k in range(1, nout + 1))
@@ -235,7 +274,9 @@ class MLP(Module):
         for i in range(len(self.nouts)):
             layer_activation = activation if i < last else (output_activation or "linear")
             with scope(f"layers.{i}"):
-                layer = Layer(sizes[i], sizes[i + 1], layer_activation, init=init, seed=generator)
+                layer = Layer(
+                    sizes[i], sizes[i + 1], layer_activation, init=init, seed=generator, number=i + 1
+                )
             self.layers.append(layer)
         self._input_labels = tuple(f"x{i}" for i in range(1, nin + 1))
 

@@ -392,8 +392,10 @@ def test_collapse_an_mlp_2_16_16_1_draws_33_neurons_and_their_edges() -> None:
     out = model(x)
     out = out[0] if isinstance(out, list) else out
     out.backward()
-    groups, edges = _collapsed(draw(out, collapse="neuron", clusters=False).source)
+    source = draw(out, collapse="neuron", clusters=False).source
+    groups, edges = _collapsed(source)
     assert len(groups) == 16 + 16 + 1
+    assert len(nodes_of(source)) == 2 + 16 + 16 + 1  # each weight (w11.1 …) drawn inside its neuron
     neuron_edges = {(a, b) for a, b in edges if a.startswith("layers") and b.startswith("layers")}
     assert len(neuron_edges) == 16 * 16 + 16 * 1  # every neuron feeds every neuron of the next layer
     assert {(a, b) for a, b in edges if a in ("x1", "x2")} == {

@@ -327,23 +327,31 @@ def test_names_inside_a_scope_and_labels() -> None:
     assert names[x] == "x"
 
 
-def _mlp_loss(seed: int = 3) -> tuple[Value, nn.MLP, list[Value]]:
-    """L = (y − MLP(2, [2, 1])(x))², every neuron labelling its nodes Σwx, z, o and its w1, w2, b."""
-    model = nn.MLP(2, [2, 1], activation="tanh", seed=seed)
+def _mlp_loss(seed: int = 3) -> tuple[Value, list[list[nn.Neuron]], list[Value]]:
+    """L = (y − out)² for a 2-2-1 tanh network (linear output) of standalone ``nn.Neuron``s in
+    the scopes an MLP uses (layers.i.neurons.j): each labels its nodes Σwx, z, o and its w1,
+    w2, b, so only the scopes tell them apart. (An ``nn.MLP`` labels them o11, w11.1, …:
+    tests/nn/test_trace_names.py.)"""
+    layers: list[list[nn.Neuron]] = []
+    for i, (nout, activation) in enumerate([(2, "tanh"), (1, "linear")]):
+        neurons = []
+        for j in range(nout):
+            with autograd.scope(f"layers.{i}"), autograd.scope(f"neurons.{j}"):
+                neurons.append(nn.Neuron(2, activation, seed=seed * 10 + 2 * i + j))
+        layers.append(neurons)
     x = [Value(0.5, "x1"), Value(-1.0, "x2")]
-    out = model(x)
-    assert isinstance(out, Value)
+    hidden = [neuron(x) for neuron in layers[0]]
+    out = layers[1][0](hidden)
     loss = (Value(1.0, "y") - out) ** 2
     loss.label = "L"
-    return loss, model, x
+    return loss, layers, x
 
 
 def test_names_in_an_nn_model_are_unique_and_qualified_by_scope() -> None:
-    loss, model, x = _mlp_loss()
+    loss, layers, x = _mlp_loss()
     names = node_names(loss)
     assert len(set(names.values())) == len(names)  # every z, o, w1 … of every neuron told apart
-    first, second = model.layers[0].neurons
-    output = model.layers[1].neurons[0]
+    (first, second), (output,) = layers
     # the shortest end of the scope that tells apart all nodes sharing a label, one length per label
     assert names[second.w[0]] == "layers.0.neurons.1.w1" and names[output.w[1]] == "layers.1.neurons.0.w2"
     assert names[first.b] == "layers.0.neurons.0.b"
@@ -357,8 +365,8 @@ def test_names_in_an_nn_model_are_unique_and_qualified_by_scope() -> None:
 def test_chain_rule_on_an_nn_model_names_the_neurons_own_nodes() -> None:
     """∂L/∂w1 of layer 0's neuron 1 goes through that neuron only: before, every neuron's nodes
     were called Σwx, z, o, and the formula could not say which."""
-    loss, model, _ = _mlp_loss()
-    w = model.layers[0].neurons[1].w[0]
+    loss, layers, _ = _mlp_loss()
+    w = layers[0][1].w[0]
     chain = chain_rule(loss, w)
     out, hidden = "layers.1.neurons.0", "layers.0.neurons.1"
     assert str(chain).splitlines()[0] == (
@@ -402,8 +410,8 @@ def test_a_model_called_twice_numbers_what_scope_cannot_tell_apart() -> None:
     assert len(set(names.values())) == len(names)
     inputs = [n for n in graph.topological_order(total) if n.label == "x1"]
     assert sorted(names[n] for n in inputs) == ["x1#1", "x1#2"]
-    assert names[first] == "z#1" and names[second] == "z#2"  # one neuron: nothing to qualify, numbered
-    assert names[model.layers[0].neurons[0].w[0]] == "w1"  # the weights are shared: one node, one name
+    assert names[first] == "o11#1" and names[second] == "o11#2"  # one neuron: nothing to qualify, numbered
+    assert names[model.layers[0].neurons[0].w[0]] == "w11.1"  # the weights are shared: one node, one name
 
 
 def test_constants_are_named_as_constants_and_written_as_numbers() -> None:

@@ -52,6 +52,64 @@ def test_a_linear_neuron_outputs_z_itself() -> None:
     assert [node.label for node in made_nodes(out)] == ["Σwx", "z"]
 
 
+def labels_by_neuron(out: Value) -> dict[str, list[str]]:
+    """The labels of the op nodes behind out, grouped by the scope of the neuron that made them."""
+    grouped: dict[str, list[str]] = {}
+    for node in made_nodes(out):
+        grouped.setdefault(node.scope, []).append(node.label)
+    return grouped
+
+
+def test_an_mlp_labels_its_nodes_as_the_notes_name_them() -> None:
+    """Neuron j of layer l (from 1) makes Σlj, zlj, olj: the notes' O₁₁ … O₃₁."""
+    model = MLP(2, [2, 2, 1], activation="sigmoid", seed=0)
+    out = model([0.5, -1.0])
+    assert isinstance(out, Value)
+    assert labels_by_neuron(out) == {
+        "layers.0.neurons.0": ["Σ11", "z11", "o11"],
+        "layers.0.neurons.1": ["Σ12", "z12", "o12"],
+        "layers.1.neurons.0": ["Σ21", "z21", "o21"],
+        "layers.1.neurons.1": ["Σ22", "z22", "o22"],
+        "layers.2.neurons.0": ["Σ31", "o31"],  # linear: z is the output, labelled as one
+    }
+    first = model.layers[0].neurons[0]
+    assert [p.label for p in first.parameters()] == ["w11.1", "w11.2", "b11"]  # w11.k: of input k
+    assert [p.label for p in model.layers[2].neurons[0].parameters()] == ["w31.1", "w31.2", "b31"]
+
+
+def test_a_layer_alone_is_layer_one_unless_numbered() -> None:
+    out = Layer(3, 2, "tanh", seed=0)([1.0, 2.0, 3.0])
+    assert isinstance(out, list)
+    assert [o.label for o in out] == ["o11", "o12"]
+    numbered = Layer(3, 2, "tanh", seed=0, number=4)
+    assert [p.label for p in numbered.neurons[1].parameters()] == ["w42.1", "w42.2", "w42.3", "b42"]
+    with pytest.raises(ValueError, match="number must be at least 1"):
+        Layer(3, 2, number=0)
+
+
+def test_labels_stay_unambiguous_from_ten_layers_or_neurons_on() -> None:
+    """o1,12 is neuron 12 of layer 1 and o11,2 neuron 2 of layer 11: a comma once either reaches 10."""
+    model = MLP(2, [12] + [2] * 9 + [1], activation="tanh", seed=0)
+    out = model([0.5, -1.0])
+    assert isinstance(out, Value)
+    first, tenth = model.layers[0], model.layers[9]
+    assert [n.b.label for n in first.neurons[8:]] == ["b19", "b1,10", "b1,11", "b1,12"]
+    assert [w.label for w in tenth.neurons[1].w] == ["w10,2.1", "w10,2.2"]
+    assert [w.label for w in model.layers[1].neurons[0].w[9:]] == ["w21.10", "w21.11", "w21.12"]
+    assert out.label == "o11,1"
+    labels = [node.label for node in made_nodes(out)] + [p.label for p in model.parameters()]
+    assert len(model.parameters()) == 12 * 3 + 2 * 13 + 8 * 2 * 3 + 3
+    assert len(labels) == len(set(labels)) == 3 * (12 + 9 * 2) + 2 + len(model.parameters())
+    assert labels_by_neuron(out)["layers.0.neurons.11"] == ["Σ1,12", "z1,12", "o1,12"]
+
+
+def test_labels_are_made_once_not_at_every_call() -> None:
+    model = MLP(2, [2, 1], activation="tanh", seed=0)
+    first, second = made_nodes(model([1.0, 2.0])), made_nodes(model([0.5, -1.0]))  # type: ignore[arg-type]
+    assert [a.label for a in first] == [b.label for b in second]
+    assert all(a.label is b.label for a, b in zip(first, second))  # the same string objects
+
+
 def test_the_notes_forward_pass_z_equals_sum_of_x_times_w_plus_b() -> None:
     neuron = Neuron(3, "sigmoid")
     for w, value in zip(neuron.w, (0.01, 0.02, 0.03)):
@@ -75,7 +133,7 @@ def test_nodes_and_parameters_carry_the_scope_of_their_neuron() -> None:
         "layers.2.neurons.0",
     }
     w = model.layers[1].neurons[0].w[2]
-    assert (w.scope, w.label) == ("layers.1.neurons.0", "w3")
+    assert (w.scope, w.label) == ("layers.1.neurons.0", "w21.3")
 
 
 def test_calling_inside_a_scope_nests_the_names() -> None:
@@ -89,7 +147,7 @@ def test_named_parameters_are_stable_dotted_paths_to_the_attributes() -> None:
     model = MLP(2, [16, 16, 1], seed=0)
     named = dict(model.named_parameters())
     assert named["layers.0.neurons.3.w.1"] is model.layers[0].neurons[3].w[1]
-    assert named["layers.0.neurons.3.w.1"].label == "w2"  # lists index from 0, the notes' labels from 1
+    assert named["layers.0.neurons.3.w.1"].label == "w14.2"  # lists index from 0, the notes' labels from 1
     assert named["layers.2.neurons.0.b"] is model.layers[2].neurons[0].b
     assert [p for _, p in model.named_parameters()] == model.parameters()
     assert len(set(map(id, model.parameters()))) == len(model.parameters())
@@ -197,7 +255,9 @@ def test_prelu_gives_every_neuron_a_learnable_slope() -> None:
     named = dict(layer.named_parameters())
     slopes = [named[f"neurons.{j}.alpha"] for j in range(3)]
     assert len(layer.parameters()) == 3 * (2 + 1 + 1)
-    assert all(a.data == 0.25 and a.label == "α" for a in slopes)
+    assert all(a.data == 0.25 for a in slopes)
+    assert [a.label for a in slopes] == ["α11", "α12", "α13"]
+    assert Neuron(2, "prelu", seed=0).alpha.label == "α"  # type: ignore[union-attr]
     neuron = layer.neurons[0]
     neuron.b.data = -10.0  # z < 0 so the output is α·z and ∂o/∂α = z
     out = neuron([0.1, 0.1])
