@@ -815,6 +815,11 @@ def backprop_steps(root: Value) -> Iterator[Step]:
     backward mark return to what they were before its first step, so a later
     ``backward()`` counts nothing twice. To keep a half-done pass, hold on to the
     generator, or use ``Backprop``, which steps forwards and back explicitly.
+
+    It undoes only its own work, and only while the graph is as it left it: if anything
+    changed a gradient since its last step (a ``backward()``, ``zero_grad()``, an update),
+    closing it leaves the graph alone, so ``next(g); L.backward(); del g`` keeps
+    backward's gradients.
     """
     _require_value(root, "backprop_steps")
     return _steps(root)
@@ -825,15 +830,28 @@ def _steps(root: Value) -> Iterator[Step]:
     names = _names(root)
     working = [node for node in order if not node.is_leaf]
     saved = graph.seed(root, order)
+    left = {node: node.grad for node, _, _ in saved}  # every grad as this generator left it
     complete = not working
     try:
         for number, node in enumerate(working, start=1):
             step = _apply(node, number, len(working), names, root)
+            for update in step.updates:
+                left[update.parent] = update.grad_after
             complete = number == len(working)  # the pass is whole once its last step is out
             yield step
     finally:
-        if not complete:  # closed part way (or an error): undo the steps applied, as Backprop.reset does
+        # Closed part way (or an error): undo the steps applied, as Backprop.reset does, but
+        # only if nothing has touched the graph since; else the undo would wipe that work.
+        if not complete and _as_left(left):
             graph.restore(saved)
+
+
+def _as_left(left: Mapping[Value, float]) -> bool:
+    """Every node still holds the grad it was left with, and the mark ``seed`` gave it."""
+    return all(
+        node._ran and (node.grad == grad or (math.isnan(node.grad) and math.isnan(grad)))
+        for node, grad in left.items()
+    )
 
 
 class Backprop:

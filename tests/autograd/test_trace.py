@@ -482,12 +482,17 @@ def test_a_pass_abandoned_part_way_puts_every_gradient_back(program: Program, da
     before = _state(by_steps)
     steps = backprop_steps(by_steps[-1])
     working = sum(not n.is_leaf for n in graph.topological_order(by_steps[-1]))
-    taken = data.draw(st.integers(0, max(working - 1, 0)))
+    taken = data.draw(st.integers(0, working))
     for _ in range(taken):
         next(steps)
-    steps.close()
     if taken < working:
+        steps.close()
         assert _state(by_steps) == before  # including backward_ran: as if never started
+    else:  # every step handed out: finishing and closing keep the whole pass, as one backward()
+        assert next(steps, None) is None
+        steps.close()
+        by_backward[-1].backward()
+        assert _state(by_steps) == _state(by_backward)
     by_backward[-1].backward()
     by_steps[-1].backward()
     assert _state(by_steps) == _state(by_backward)
@@ -504,6 +509,35 @@ def test_breaking_out_of_the_loop_undoes_the_steps_taken() -> None:
     twin_x, twin_w = Value(2.0, "x"), Value(-3.0, "w")
     (twin_x * twin_w).tanh().backward()
     assert (x.grad, w.grad) == (twin_x.grad, twin_w.grad) and x.grad != 0.0
+
+
+def _loss_and_weight() -> tuple[Value, Value]:
+    x, w1, b, y = Value(0.5, "x"), Value(-1.5, "w1"), Value(0.25, "b"), Value(1.0, "y")
+    return ((x * w1 + b).tanh() - y) ** 2, w1
+
+
+def test_a_backward_after_an_abandoned_pass_is_not_wiped_when_the_generator_goes() -> None:
+    L, w1 = _loss_and_weight()
+    g = backprop_steps(L)
+    next(g)
+    next(g)
+    L.backward()
+    after_backward = _state(graph.topological_order(L))
+    del g  # closes the generator: the graph is no longer as it left it, so it must not undo
+    assert _state(graph.topological_order(L)) == after_backward
+    twin, twin_w1 = _loss_and_weight()
+    twin.backward()
+    assert w1.grad == twin_w1.grad != 0.0 and L.backward_ran
+
+
+def test_an_abandoned_pass_leaves_a_graph_changed_since_alone() -> None:
+    L, _ = _loss_and_weight()
+    g = backprop_steps(L)
+    next(g)
+    next(g)
+    L.grad = 42.0  # anything done to the graph since the last step
+    g.close()
+    assert L.grad == 42.0 and L.backward_ran
 
 
 def test_a_pass_whose_last_step_was_handed_out_keeps_its_gradients() -> None:
