@@ -302,7 +302,8 @@ class Quiz:
         if self.ask == "local":
             value = _number(q.update.local)
             # a constant rule (∂(y − o31)/∂y = 1) is already its number: say it once
-            shown = value if q.update.formula == value else f"{q.update.formula} = {value}"
+            said_once = q.update.formula.replace("−", "-") == value  # −1 is -1
+            shown = value if said_once else f"{q.update.formula} = {value}"
             lines.append(
                 f"{self._local_symbol(q)} = {shown}, by the rule of {q.step.name} = {q.step.expression}"
             )

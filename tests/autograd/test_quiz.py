@@ -560,3 +560,10 @@ def test_a_constant_local_derivative_is_said_once() -> None:
     quiz.answer(5.0)  # step 1, L = loss.sub²: skip past it
     lines = quiz.answer(0.3).explanation.splitlines()
     assert "∂loss.sub/∂y = 1, by the rule of loss.sub = y − o31" in lines
+    # and a negative one, whose formula writes a Unicode minus: −1, not "−1 = -1"
+    lines = quiz.answer(0.3).explanation.splitlines()
+    assert "∂loss.sub/∂o31 = -1, by the rule of loss.sub = y − o31" in lines
+    x = Value(2.0, "x")
+    negated = Quiz(-x, ask="local")
+    lines = negated.answer(-1.0).explanation.splitlines()
+    assert lines[:2] == ["✓ right: ∂neg₁/∂x[1] = -1", "∂neg₁/∂x[1] = -1, by the rule of neg₁ = −x"]
