@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, SupportsIndex, overload
+from typing import TYPE_CHECKING, Any, Literal, SupportsIndex, overload
 
 from . import graph
 from .value import Value
@@ -309,17 +309,22 @@ class Path:
         """The local derivative of each edge, from the root down."""
         return tuple(edge.local for edge in self.edges)
 
-    def segments(self, shown: Callable[[Value], bool]) -> tuple[Segment, ...]:
-        """The path cut at the nodes ``shown`` says to name (its ends are always named)."""
+    def segments(self, shown: Callable[[Value, Value], bool]) -> tuple[Segment, ...]:
+        """The path cut at the nodes ``shown(node, above)`` says to name, ``above`` being the
+        node next to it toward the root (its ends are always named)."""
         cut: list[Segment] = []
         start = 0
         last = len(self.nodes) - 1
         for k in range(1, last + 1):
-            if k == last or shown(self.nodes[k]):
+            if k == last or shown(self.nodes[k], self.nodes[k - 1]):
                 run = self.edges[start:k]
                 cut.append(Segment(self.nodes[start], self.nodes[k], run, math.prod(e.local for e in run)))
                 start = k
         return tuple(cut)
+
+
+# How much of a path the printed formula names (see ChainRule.format).
+Detail = bool | Literal["labels"] | None
 
 
 class TooManyPathsError(ValueError):
@@ -340,13 +345,16 @@ class ChainRule:
     order backward visits them, one visit per node however many paths there are.
 
     ``str()`` prints the notes' notation: the symbolic sum, each factor's formula from the
-    op table, the same sum with numbers, and the total. Paths are named at the level of
-    labelled nodes (unlabelled nodes in between are multiplied into one factor), or at
-    every node when nothing between ``wrt`` and ``root`` has a label; ``format(detail=True)``
-    always names every node and edge. One symbol never stands for two different factors:
-    two runs of edges between the same named nodes are shown node by node, and two edges
-    between the same two nodes (``x * x``), or one edge that would read as the whole
-    gradient, are told apart by input: ∂y/∂x[1] + ∂y/∂x[2].
+    op table, the same sum with numbers, and the total. Paths are named as the notes name
+    them, one factor per neuron: a labelled node is named where its scope ends along the
+    path (the node above it is in another scope, or is the root), or anywhere when it has
+    no scope; the nodes in between, labelled or not, are multiplied into one factor
+    (∂o21/∂o11, not ∂o21/∂z21 · ∂z21/∂Σ21 · ∂Σ21/∂o11). When nothing between ``wrt`` and
+    ``root`` has a label, every node is named. ``format(detail="labels")`` names every
+    labelled node, ``format(detail=True)`` every node and edge. One symbol never stands for
+    two different factors: two runs of edges between the same named nodes are shown node
+    by node, and two edges between the same two nodes (``x * x``), or one edge that would
+    read as the whole gradient, are told apart by input: ∂y/∂x[1] + ∂y/∂x[2].
 
     The factors are printed to 4 significant figures and the total to 6; the total is the
     sum of the exact products, so multiplying the printed factors may differ from it in
@@ -387,7 +395,7 @@ class ChainRule:
             raise TooManyPathsError(self._too_many())
         return self._paths
 
-    def terms(self, detail: bool | None = None) -> list[Term]:
+    def terms(self, detail: Detail = None) -> list[Term]:
         """Each path as the factors the printed formula shows (see ``format`` for ``detail``).
 
         A symbol never stands for two different factors: where two different runs of
@@ -413,11 +421,12 @@ class ChainRule:
 
     # ------------------------------------------------------------------ text
 
-    def format(self, detail: bool | None = None) -> str:
+    def format(self, detail: Detail = None) -> str:
         """The notes' notation: symbols, each factor's formula, numbers, total.
 
-        ``detail=None`` names labelled nodes only (every node when none between has a
-        label), ``True`` every node, ``False`` labelled nodes only.
+        ``detail=None`` names a labelled node where its scope ends along the path, one
+        factor per neuron (every node when none between has a label); ``False`` the same
+        even then; ``"labels"`` every labelled node; ``True`` every node.
         """
         lhs = _partial(self._name(self.root), self._name(self.wrt))
         if self.count == 0:
@@ -523,13 +532,19 @@ class ChainRule:
     def _latex_symbol(self, segment: Segment) -> str:
         return _latex_partial(self._name(segment.upper), self._name(segment.lower), segment.through)
 
-    def _shown(self, detail: bool | None) -> Callable[[Value], bool]:
+    def _shown(self, detail: Detail) -> Callable[[Value, Value], bool]:
+        """Whether a path names ``node``, given ``above``, the next node toward the root."""
         if detail is None:
             inner = (n for n in self._between if n is not self.root and n is not self.wrt)
             detail = not any(n.label for n in inner)
-        if detail:
-            return lambda node: True
-        return lambda node: bool(node.label)
+        if detail == "labels":
+            return lambda node, above: bool(node.label)
+        if detail is True:
+            return lambda node, above: True
+        if detail is not False:
+            raise ValueError(f'chain_rule: detail must be None, False, True or "labels", got {detail!r}')
+        # a labelled node where its scope ends: the notes' one factor per neuron
+        return lambda node, above: bool(node.label) and (not node.scope or above.scope != node.scope)
 
     def _factors(self, terms: Iterable[Term]) -> list[tuple[Segment, str]]:
         """Each distinct factor once, in order of appearance, with its formula from the op table."""

@@ -364,16 +364,20 @@ def test_names_in_an_nn_model_are_unique_and_qualified_by_scope() -> None:
 
 def test_chain_rule_on_an_nn_model_names_the_neurons_own_nodes() -> None:
     """∂L/∂w1 of layer 0's neuron 1 goes through that neuron only: before, every neuron's nodes
-    were called Σwx, z, o, and the formula could not say which."""
+    were called Σwx, z, o, and the formula could not say which. One factor per neuron: the
+    nodes inside a scope fold into the factor of the node where the scope ends."""
     loss, layers, _ = _mlp_loss()
     w = layers[0][1].w[0]
     chain = chain_rule(loss, w)
     out, hidden = "layers.1.neurons.0", "layers.0.neurons.1"
     assert str(chain).splitlines()[0] == (
+        f"∂L/∂{hidden}.w1 = ∂L/∂{out}.z · ∂{out}.z/∂neurons.1.o · ∂neurons.1.o/∂{hidden}.w1"
+    )
+    assert f"  ∂{out}.z/∂neurons.1.o = {out}.w2" in str(chain).splitlines()  # its own weight
+    assert chain.format(detail="labels").splitlines()[0] == (
         f"∂L/∂{hidden}.w1 = ∂L/∂{out}.z · ∂{out}.z/∂{out}.Σwx · ∂{out}.Σwx/∂neurons.1.o"
         f" · ∂neurons.1.o/∂{hidden}.z · ∂{hidden}.z/∂{hidden}.Σwx · ∂{hidden}.Σwx/∂{hidden}.w1"
     )
-    assert f"  ∂{out}.Σwx/∂neurons.1.o = {out}.w2" in str(chain).splitlines()  # its own weight
     loss.backward()
     assert chain.total == pytest.approx(w.grad, rel=1e-12)
 
@@ -386,7 +390,10 @@ def test_no_factor_symbol_stands_for_two_formulas() -> None:
     assert first != second
     factors = [line.strip().split(" = ", 1) for line in lines[1:] if line.startswith("  ∂")]
     symbols = [symbol for symbol, _ in factors]
-    assert len(symbols) == len(set(symbols)) == 10  # 6 factors per path, the first 2 shared
+    assert len(symbols) == len(set(symbols)) == 5  # 3 factors per path (one per neuron), the first shared
+    detailed = chain_rule(loss, x[0]).format(detail="labels").splitlines()
+    factors = [line.strip().split(" = ", 1) for line in detailed[1:] if line.startswith("  ∂")]
+    assert len(factors) == len({symbol for symbol, _ in factors}) == 10  # 6 per path, 2 shared
 
 
 def test_the_trace_tools_use_the_same_unique_names() -> None:
