@@ -169,6 +169,7 @@ class Quiz:
         ]
         if self.ask == "local":
             lines.append(f"What is the local derivative {self._local_symbol(q)}?")
+            lines += filter(None, [self._mark_note(q)])
             return "\n".join(lines)
         upstream = _partial(step.root_name, step.name)
         lines.append(f"upstream {upstream} = {_number(step.upstream)}")
@@ -186,15 +187,19 @@ class Quiz:
         """The formula for the current question, from the op table, in the graph's names (no numbers)."""
         q = self._current("hint")
         local = f"{self._local_symbol(q)} = {q.update.formula}"
+        note = self._mark_note(q)
+        note = f"\n{note}" if note else ""
         if self.ask == "local":
-            return f"{local}   (the rule of {q.step.name} = {q.step.expression})"
+            return f"{local}   (the rule of {q.step.name} = {q.step.expression}){note}"
         step = q.step
         upstream = _partial(step.root_name, step.name)
         asked = _partial(step.root_name, q.update.parent_name)
         already = (
             f" + the {_number(q.received)} {q.update.parent_name} already holds" if q.accumulates else ""
         )
-        return f"upstream × local: {asked} = {self._local_symbol(q)} · {upstream}{already}, where {local}"
+        return (
+            f"upstream × local: {asked} = {self._local_symbol(q)} · {upstream}{already}, where {local}{note}"
+        )
 
     # ------------------------------------------------------------------ answering
 
@@ -287,6 +292,10 @@ class Quiz:
         """∂node/∂input as the step prints it: ``∂y/∂x[1]`` (through input 1) where it would
         otherwise read as a gradient (the root's own edges) or as its twin (``x * x``)."""
         return q.step.local_symbol(q.update)
+
+    def _mark_note(self, q: _Question) -> str:
+        """What the ``[i]`` on this question's local derivative means ("" when it has none)."""
+        return q.step.mark_note([q.update])
 
     def _explain(self, q: _Question, given: float, expected: float, correct: bool) -> str:
         asked = (

@@ -474,6 +474,9 @@ class ChainRule:
         rows = [f"{lhs} &= {symbols}"]
         for segment, formula in self._factors(terms):
             rows.append(rf"{self._latex_symbol(segment)} &= \text{{{_latex_text(formula)}}}")
+        inputs = self._inputs_note(terms)
+        if inputs:
+            rows.append(rf"&\text{{{_latex_text(inputs)}}}")
         numbers = " + ".join(r" \cdot ".join(_factor_number(s.value) for s in term) or "1" for term in terms)
         rows.append(f"{lhs} &= {numbers}")
         rows.append(f"&= {self.total:.6g}")
@@ -509,6 +512,9 @@ class ChainRule:
                 lines.append(
                     f"path {k + 1} ({COLOR_NAMES[color]}): {symbols} = {numbers} = {path.product:.6g}"
                 )
+            inputs = self._inputs_note(self.terms())
+            if inputs:
+                lines.append(inputs)
             lines.append(f"{lhs} = sum of the {self.count} path products = {self.total:.6g}")
         if self.wrt.backward_ran and math.isclose(self.wrt.grad, self.total, rel_tol=1e-9, abs_tol=1e-12):
             lines[-1] += f" = {self._name(self.wrt)}.grad"
@@ -584,7 +590,7 @@ class ChainRule:
         if not marked:
             return ""
         shown = "; ".join(f"{self._name(node)} = {self._show(node)}" for node in marked)
-        return f"[i] marks the edge through input i of: {shown}"
+        return f"[i] marks one edge's local derivative (through input i), not a whole gradient, of: {shown}"
 
     def _show(self, node: Value) -> str:
         assert node.op is not None
@@ -774,8 +780,16 @@ class Step:
 
     def local_symbol(self, update: Update) -> str:
         """∂node/∂input for one of this step's edges, as the step prints it (``∂y/∂x[1]`` where needed)."""
+        return _partial(self.name, update.parent_name, self._mark(update))
+
+    def _mark(self, update: Update) -> int | None:
         told_apart = self.name == self.root_name or self.node.parents.count(update.parent) > 1
-        return _partial(self.name, update.parent_name, update.index + 1 if told_apart else None)
+        return update.index + 1 if told_apart else None
+
+    def mark_note(self, updates: Iterable[Update] | None = None) -> str:
+        """What the ``[i]`` marks on these edges' local derivatives mean ("" when none is marked)."""
+        marks = [m for u in (self.updates if updates is None else updates) if (m := self._mark(u))]
+        return _mark_note(self.name, self.expression, marks)
 
     def __str__(self) -> str:
         root, node = self.root_name, self.name
@@ -792,7 +806,21 @@ class Step:
                 f"{_factor_number(self.upstream)} = {_number(u.contribution)}"
                 f"   (grad {_number(u.grad_before)} → {_number(u.grad_after)})"
             )
+        note = self.mark_note()
+        if note:
+            lines.append(f"  {note}")
         return "\n".join(lines)
+
+
+def _mark_note(name: str, expression: str, marks: Sequence[int]) -> str:
+    """``[1]: through input 1 of L = loss.sub², …``: what a mark on a local derivative means."""
+    if not marks:
+        return ""
+    i = str(marks[0]) if len(set(marks)) == 1 else "i"
+    return (
+        f"[{i}]: through input {i} of {name} = {expression}: the local derivative of that one edge, "
+        "not the whole gradient"
+    )
 
 
 def _apply(node: Value, number: int, steps: int, names: _Names, root: Value) -> Step:

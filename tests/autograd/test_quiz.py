@@ -32,10 +32,15 @@ QUESTIONS_IN_THE_NOTES_NETWORK = 34  # edges of its 17 op nodes: counted below f
 _ASKED = re.compile(r"What is (?:the local derivative )?∂[^/]+/∂(\S+?)(?:\[\d+\])?(?:\?| after)")
 
 
+ROOT_MARK = (
+    "[1]: through input 1 of L = loss.sub^2: the local derivative of that one edge, not the whole gradient"
+)
+
+
 def _asked(quiz: Quiz) -> tuple[str, str]:
     """(the node whose step it is, the input asked about), read off the question's text."""
     lines = quiz.question.splitlines()
-    match = _ASKED.search(lines[-1])
+    match = _ASKED.search(next(line for line in lines if "What is" in line))
     assert match, quiz.question
     return lines[1].split(" = ")[0], match[1]
 
@@ -368,7 +373,10 @@ def test_local_mode_asks_each_edges_local_derivative() -> None:
     twin, _ = notes_network()
     by_name = {name: node for node, name in node_names(twin).items()}
     quiz = Quiz(loss, ask="local")
-    assert quiz.question.splitlines()[-1] == "What is the local derivative ∂L/∂loss.sub[1]?"
+    assert quiz.question.splitlines()[-2:] == [
+        "What is the local derivative ∂L/∂loss.sub[1]?",
+        ROOT_MARK,  # the mark explained where the learner meets it
+    ]
     assert "upstream" not in quiz.question
     while not quiz.done:
         node, parent = _asked(quiz)
@@ -398,9 +406,13 @@ def test_local_mode_names_which_input_of_x_times_x() -> None:
     y = x * x
     y.label = "y"
     quiz = Quiz(y, ask="local")
-    assert quiz.question.endswith("What is the local derivative ∂y/∂x[1]?")
+    note = "the local derivative of that one edge, not the whole gradient"
+    assert quiz.question.endswith(
+        f"What is the local derivative ∂y/∂x[1]?\n[1]: through input 1 of y = x · x: {note}"
+    )
+    assert quiz.hint().endswith(f"\n[1]: through input 1 of y = x · x: {note}")
     assert quiz.answer(3.0).correct  # ∂(x·x)/∂(first x) = the other x = 3
-    assert quiz.question.endswith("∂y/∂x[2]?")
+    assert quiz.question.endswith(f"∂y/∂x[2]?\n[2]: through input 2 of y = x · x: {note}")
 
 
 def test_hints_come_from_the_op_table() -> None:
@@ -416,12 +428,14 @@ def test_hints_come_from_the_op_table() -> None:
     assert square is not None
     local = Quiz(notes_network()[0], ask="local")
     formula = square.local_formula(0, ["loss.sub"], "L")
-    assert local.hint() == f"∂L/∂loss.sub[1] = {formula}   (the rule of L = loss.sub^2)"
+    assert local.hint() == f"∂L/∂loss.sub[1] = {formula}   (the rule of L = loss.sub^2)\n{ROOT_MARK}"
     # on the root's step the local ∂L/∂loss.sub[1] never reads as the gradient ∂L/∂loss.sub
     grad = Quiz(notes_network()[0])
     assert grad.hint() == (
         f"upstream × local: ∂L/∂loss.sub = ∂L/∂loss.sub[1] · ∂L/∂L, where ∂L/∂loss.sub[1] = {formula}"
+        f"\n{ROOT_MARK}"
     )
+    assert "[1]" not in quiz.hint()  # no mark, no note: ∂loss.sub/∂o31 reads as no gradient
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -104,11 +104,26 @@ def test_x_times_x_is_two_paths() -> None:
         "∂y/∂x = ∂y/∂x[1] + ∂y/∂x[2]",
         "  ∂y/∂x[1] = x",
         "  ∂y/∂x[2] = x",
-        "  [i] marks the edge through input i of: y = x · x",
+        "  [i] marks one edge's local derivative (through input i), not a whole gradient, of: y = x · x",
         "∂y/∂x = 3 + 3",
         "      = 6",
     ]
     assert [[s.through for s in term] for term in chain.terms()] == [[1], [2]]
+    assert r"\\ &\text{[i] marks one edge's local derivative (through input i)" in chain._repr_latex_()
+
+
+def test_the_chain_rule_picture_explains_its_marks() -> None:
+    pytest.importorskip("graphviz", reason="graphviz not installed")
+    x = Value(3.0, "x")
+    y = x * x
+    y.label = "y"
+    caption = chain_rule(y, x).draw().source
+    assert "path 1 (blue): ∂y/∂x[1] = 3 = 3" in caption
+    assert (
+        "[i] marks one edge's local derivative (through input i), not a whole gradient, of: y = x · x"
+        in caption
+    )
+    assert "[i] marks" not in chain_rule((x * 2.0).tanh(), x).draw().source  # no mark, no note
 
 
 def test_the_diamond_of_the_traps() -> None:
@@ -255,7 +270,9 @@ def test_a_step_marks_the_local_derivative_of_an_input_used_twice() -> None:
     assert [line.split(" = ")[0] for line in str(steps[1]).splitlines()[1:]] == [
         "  ∂y/∂x += ∂sq/∂x[1] · ∂y/∂sq",
         "  ∂y/∂x += ∂sq/∂x[2] · ∂y/∂sq",
+        "  [i]: through input i of sq",
     ]
+    assert str(steps[1]).endswith(": the local derivative of that one edge, not the whole gradient")
 
 
 def test_a_step_away_from_the_root_reads_as_the_notes_write_it() -> None:
@@ -577,6 +594,7 @@ def test_a_step_reads_in_the_notes_notation() -> None:
         "step 1 of 1: y = x · w, upstream ∂y/∂y = 1",
         "  ∂y/∂x += ∂y/∂x[1] · ∂y/∂y = w · ∂y/∂y = (-3) · 1 = -3   (grad 0 → -3)",
         "  ∂y/∂w += ∂y/∂w[2] · ∂y/∂y = x · ∂y/∂y = 2 · 1 = 2   (grad 0 → 2)",
+        "  [i]: through input i of y = x · w: the local derivative of that one edge, not the whole gradient",
     ]  # the root's own edges: the local ∂y/∂x[1] is marked, as it would read as the gradient ∂y/∂x
 
 
