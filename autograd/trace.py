@@ -707,10 +707,27 @@ def chain_rule(root: Value, wrt: Value, max_paths: int = 256) -> ChainRule:
 
 # ----------------------------------------------------------------------------- LaTeX
 
-_LATEX_NAME = re.compile(r"([A-Za-zα-ωΑ-Ω]+)([0-9]+|[₀-₉]+)?")
+# a name written as a letter or word with a subscript: o31, w11.1, o1,12, tanh₁ (not x1#2)
+_LATEX_NAME = re.compile(r"([A-Za-zα-ωΑ-Ω]+)([0-9]+(?:[.,][0-9]+)*|[₀-₉]+)?")
+
+# what LaTeX reads as commands in text, each written as the character itself
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "#": r"\#",
+    "$": r"\$",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_LATEX_SPECIAL = re.compile("|".join(map(re.escape, _LATEX_SPECIALS)))
 
 
 def _latex_name(name: str) -> str:
+    """A node's name in math: ``o_{31}``, ``w_{11.1}``, ``o_{1,12}``; any other name as text."""
     match = _LATEX_NAME.fullmatch(name)
     if match is None:
         return rf"\text{{{_latex_text(name)}}}"
@@ -722,7 +739,8 @@ def _latex_name(name: str) -> str:
 
 
 def _latex_text(text: str) -> str:
-    return text.replace("{", "(").replace("}", ")").replace("$", "")
+    r"""``text`` for ``\text{…}``, LaTeX's special characters escaped (``x1#1`` → ``x1\#1``)."""
+    return _LATEX_SPECIAL.sub(lambda match: _LATEX_SPECIALS[match[0]], text)
 
 
 def _latex_partial(top: str, bottom: str, through: int | None = None) -> str:

@@ -756,3 +756,27 @@ def test_forward_steps_put_every_node_after_its_inputs() -> None:
         seen.add(step.node)
     assert len(seen) == 15
     assert str(forward_steps(root)[:2]).splitlines()[1].startswith("Step 2: tanh₁ = tanh(x) = ")
+
+
+def test_latex_names_take_subscripts_and_text_escapes_latexs_specials() -> None:
+    from autograd.trace import _latex_name, _latex_text
+
+    assert [_latex_name(n) for n in ("o31", "w11.1", "o1,12", "w12,3.1", "tanh₁")] == [
+        "o_{31}",
+        "w_{11.1}",
+        "o_{1,12}",
+        "w_{12,3.1}",
+        r"\mathrm{tanh}_{1}",
+    ]
+    assert _latex_name("x1#1") == r"\text{x1\#1}" and _latex_name("a_b") == r"\text{a\_b}"
+    assert _latex_text("# $ % & _ { } ~ ^ \\") == (
+        r"\# \$ \% \& \_ \{ \} \textasciitilde{} \textasciicircum{} \textbackslash{}"
+    )
+
+
+def test_a_model_called_on_two_samples_prints_as_latex_with_its_numbered_names_escaped() -> None:
+    neuron = nn.Neuron(1, "tanh", seed=1)
+    first, second = neuron([0.5]), neuron([-1.0])
+    assert isinstance(first, Value) and isinstance(second, Value)
+    latex = chain_rule(first + second, neuron.w[0])._repr_latex_()
+    assert r"\text{x1\#1}" in latex and "x1#1" not in latex.replace(r"\#", "")
