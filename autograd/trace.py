@@ -563,7 +563,8 @@ class ChainRule:
         return list(found.values())
 
     def _where(self, formulas: Iterable[str]) -> list[str]:
-        """What the automatically named nodes in the formulas stand for: ``add₁ = o11·w3``.
+        """What the automatically named nodes in the formulas stand for: ``add₁ = o11·w3``,
+        in the order they were written (and numbered).
 
         The formulas are cut into names once, so this is one pass over the text and one
         set lookup per node, whatever the depth.
@@ -577,8 +578,11 @@ class ChainRule:
                 continue
             mentioned = name in tokens if _NAME_TOKEN.fullmatch(name) else _mentions(text, name)
             if mentioned:
-                found.append(f"{name} = {self._show(node)}")
-        return found
+                found.append(node)
+        # in the order written, as the names are numbered: loss.sub₁ before loss.sub₂
+        written = {node: k for k, node in enumerate(self.names)}
+        found.sort(key=written.__getitem__)
+        return [f"{self._name(node)} = {self._show(node)}" for node in found]
 
     def _inputs_note(self, terms: Sequence[Term]) -> str:
         """What ∂a/∂b[i] means, with the forward formula of each node it marks: which input is which."""

@@ -780,3 +780,20 @@ def test_a_model_called_on_two_samples_prints_as_latex_with_its_numbered_names_e
     assert isinstance(first, Value) and isinstance(second, Value)
     latex = chain_rule(first + second, neuron.w[0])._repr_latex_()
     assert r"\text{x1\#1}" in latex and "x1#1" not in latex.replace(r"\#", "")
+
+
+def test_where_lists_the_named_nodes_in_the_order_written() -> None:
+    """Backward's order visits the right operand first: the where-line read loss.sub₂, loss.sub₁."""
+    x, y, z = Value(1.0, "x"), Value(2.0, "y"), Value(3.0, "z")
+    with autograd.scope("loss"):
+        loss = (x - y) * (z - y)
+    loss.label = "L"
+    lines = str(chain_rule(loss, y)).splitlines()
+    assert "  where loss.sub₁ = x − y, loss.sub₂ = z − y" in lines
+    a, b = Value(0.5, "a"), Value(-1.5, "b")
+    f = (a * b).tanh() * (a + b).exp() * (a - b).sigmoid()
+    where = next(line for line in str(chain_rule(f, a)).splitlines() if line.startswith("  where"))
+    names = [entry.split(" = ")[0] for entry in where.removeprefix("  where ").split(", ")]
+    assert (
+        names == sorted(names, key=lambda name: list(node_names(f).values()).index(name)) and len(names) > 2
+    )
