@@ -797,3 +797,12 @@ def test_where_lists_the_named_nodes_in_the_order_written() -> None:
     assert (
         names == sorted(names, key=lambda name: list(node_names(f).values()).index(name)) and len(names) > 2
     )
+
+
+def test_standalone_neurons_have_no_scope_so_their_labels_are_numbered() -> None:
+    """As the README says: Neurons made outside any scope are told apart by number, o#1, o#2."""
+    first, second = nn.Neuron(2, "tanh", seed=1), nn.Neuron(2, "tanh", seed=2)
+    a, b = first([0.5, -1.0]), second([1.0, 2.0])
+    assert isinstance(a, Value) and isinstance(b, Value) and a.scope == b.scope == ""
+    names = node_names(a + b)
+    assert (names[a], names[b], names[first.w[0]], names[second.b]) == ("o#1", "o#2", "w1#1", "b#2")
