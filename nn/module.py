@@ -17,7 +17,8 @@ import contextlib
 import json
 import math
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -283,24 +284,46 @@ def _difference(found: object, expected: Mapping[str, Any]) -> str:
     )
 
 
+# autograd/draw.py's save_graph has its own copy of this writer (nn uses only autograd's
+# public API, so it cannot import that one): a fix to either belongs in both.
 def _write_atomically(path: str, text: str) -> None:
     """Write ``text`` to a temporary file in ``path``'s directory, fsync it, then rename it
-    over ``path``: readers see the old file or the new one, never a half-written one."""
+    over ``path``: readers see the old file or the new one, never a half-written one.
+
+    Permissions are those a plain ``open(path, "w")`` gives: a file written over keeps its
+    own, a new one gets 0o666 less the process umask (0o644 under the usual umask 022).
+    """
     directory = os.path.dirname(os.path.abspath(path))
-    mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644
-    descriptor, temporary = tempfile.mkstemp(
-        dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp"
-    )
     try:
+        keep: int | None = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        keep = None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    temporary: str | None = None
+    try:
+        while True:
+            # named before it exists, so an interrupt right after os.open still knows what to remove
+            temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
+            try:
+                # The kernel takes the umask off 0o666 here, as open() does. Not tempfile.mkstemp
+                # (always 0o600) plus a chmod, which would need the umask read with os.umask: that
+                # sets it for the whole process for a moment, a race with other threads' files.
+                descriptor = os.open(temporary, flags, 0o666)
+                break
+            except FileExistsError:
+                temporary = None  # someone else's file: leave it alone
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            if keep is not None:
+                # before any byte is written: a file kept private is never readable under another name
+                os.chmod(temporary, keep)
             file.write(text)
             file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
+            os.fsync(file.fileno())  # the bytes reach the disk before the name points at them
         os.replace(temporary, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise
     # the rename itself is only durable once the directory entry reaches the disk
     with contextlib.suppress(OSError):

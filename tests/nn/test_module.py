@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +228,45 @@ def test_save_replaces_the_file_and_keeps_its_permissions(saved: tuple[MLP, Path
     model.save(str(path))
     assert json.loads(path.read_text())["parameters"]["layers.0.neurons.0.b"] == 0.125
     assert os.stat(path).st_mode & 0o777 == 0o600
+    assert files_in(path.parent) == ["model.json"]
+
+
+@pytest.fixture
+def set_umask() -> Iterator[Callable[[int], int]]:
+    """Set the process umask for one test, restoring the original afterwards."""
+    original = os.umask(0o022)  # os.umask both sets and returns: the only way to read it
+    os.umask(original)
+    try:
+        yield os.umask
+    finally:
+        os.umask(original)
+
+
+posix_permissions = pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits and umask")
+
+
+@posix_permissions
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)], ids=oct)
+def test_a_new_model_file_gets_the_permissions_the_umask_gives(
+    tmp_path: Path, set_umask: Callable[[int], int], umask: int, mode: int
+) -> None:
+    set_umask(umask)
+    path = tmp_path / "model.json"
+    MLP(2, [3, 1], seed=1).save(path)
+    assert os.stat(path).st_mode & 0o777 == mode  # as open(path, "w") would give: 0o666 less the umask
+    assert files_in(tmp_path) == ["model.json"]
+
+
+@posix_permissions
+@pytest.mark.parametrize("mode", [0o600, 0o664], ids=oct)
+def test_a_replaced_model_file_keeps_its_permissions_whatever_the_umask(
+    saved: tuple[MLP, Path], set_umask: Callable[[int], int], mode: int
+) -> None:
+    model, path = saved
+    os.chmod(path, mode)
+    set_umask(0o027)
+    model.save(path)
+    assert os.stat(path).st_mode & 0o777 == mode
     assert files_in(path.parent) == ["model.json"]
 
 
