@@ -61,31 +61,31 @@ def _prepare_backward(root: Value) -> list[Value]:
     The same walk, doing that work as it places each node rather than in a second pass,
     and leaving out the leaves, which have no edges to send a gradient along: on a chain
     of ``x * 1.0001`` (a constant leaf per op) that is about a third of backward's time.
+    Its visited mark is that backpropagated mark itself: each node reached gets this
+    walk's own token in ``_ran`` (truthy, so ``backward_ran`` holds), and "seen in this
+    walk" is one ``is`` test where a set would hash the parent of every edge.
     """
+    this_walk = object()  # alive while any node holds it, so no later walk's token is ever `is` it
     interior: list[Value] = []
-    visited: set[Value] = set()
     stack: list[Value | None] = [root]
-    append, pop, push, mark = interior.append, stack.pop, stack.append, visited.add
+    append, pop, push = interior.append, stack.pop, stack.append
     while stack:
         node = pop()
         if node is None:
             done: Value = pop()  # type: ignore[assignment]  # under a marker there is always a node
             done.grad = 0.0
-            done._ran = True
             append(done)
-        elif node not in visited:
-            mark(node)
+        elif node._ran is not this_walk:
+            node._ran = this_walk
             parents = node._parents
             if parents:
                 push(node)
                 push(None)
                 for parent in parents:
                     if not parent._parents:
-                        parent._ran = True  # a leaf is only marked: no set, no stack, no order
-                    elif parent not in visited:
+                        parent._ran = this_walk  # a leaf is only marked: no stack, no order
+                    elif parent._ran is not this_walk:
                         push(parent)
-            else:
-                node._ran = True
     return interior
 
 
@@ -147,12 +147,12 @@ class Share:
     after: float
 
 
-def seed(root: Value, order: Iterable[Value]) -> list[tuple[Value, float, bool]]:
+def seed(root: Value, order: Iterable[Value]) -> list[tuple[Value, float, object]]:
     """What ``backward()`` does before its first node, for ``order`` (every node of root's graph).
 
     Each node is marked as backpropagated, each non-leaf's grad restarts at 0 and the root
     gets ∂root/∂root = 1 (a leaf root adds 1, as leaves accumulate). Returns every node's
-    ``(node, grad, backward_ran)`` from before, which ``restore`` puts back exactly.
+    ``(node, grad, backward mark)`` from before, which ``restore`` puts back exactly.
     """
     saved = [(node, node.grad, node._ran) for node in order]
     for node, _, _ in saved:
@@ -166,7 +166,7 @@ def seed(root: Value, order: Iterable[Value]) -> list[tuple[Value, float, bool]]
     return saved
 
 
-def restore(saved: Iterable[tuple[Value, float, bool]]) -> None:
+def restore(saved: Iterable[tuple[Value, float, object]]) -> None:
     """Undo ``seed`` and every step since: each node's grad and backward mark as ``seed`` found them."""
     for node, grad, ran in saved:
         node.grad = grad

@@ -912,9 +912,10 @@ def _steps(root: Value) -> Iterator[Step]:
 
 
 def _as_left(left: Mapping[Value, float]) -> bool:
-    """Every node still holds the grad it was left with, and the mark ``seed`` gave it."""
+    """Every node still holds the grad it was left with, and the mark ``seed`` gave it (a
+    ``backward()`` since would have left its own walk's mark instead)."""
     return all(
-        node._ran and (node.grad == grad or (math.isnan(node.grad) and math.isnan(grad)))
+        node._ran is True and (node.grad == grad or (math.isnan(node.grad) and math.isnan(grad)))
         for node, grad in left.items()
     )
 
@@ -942,7 +943,7 @@ class Backprop:
         self._names = self._all_names[0]
         self._working = [node for node in self._order if not node.is_leaf]
         self._history: list[Step] = []
-        self._before: list[tuple[Value, float, bool]] = []
+        self._before: list[tuple[Value, float, object]] = []
 
     @property
     def steps(self) -> int:

@@ -151,7 +151,7 @@ class Value:
     _parents: tuple[Value, ...]
     _locals: tuple[float, ...]
     _scope: str
-    _ran: bool
+    _ran: object  # False, or the mark of the last backward walk through the node (truthy)
     _origin: str
 
     def __init__(self, data: Number, label: str = "") -> None:
@@ -197,7 +197,7 @@ class Value:
     @property
     def backward_ran(self) -> bool:
         """True once a ``backward()`` has run through this node, so ``grad`` means something."""
-        return self._ran
+        return bool(self._ran)
 
     # ------------------------------------------------------------------ arithmetic
 

@@ -112,6 +112,22 @@ def test_backward_ran_is_known() -> None:
     assert y.backward_ran and x.backward_ran
 
 
+def test_a_backward_walks_again_the_nodes_an_earlier_backward_reached() -> None:
+    """backward's walk marks each node it reaches with that walk's own token instead of keeping
+    a set: a later backward through the same nodes (from another root) must not take the old
+    marks for its own, or it would skip them and lose their gradients."""
+    x = Value(2.0)
+    shared = x * x  # 4, ∂/∂x = 2x = 4
+    first, second = shared * 3.0, shared.tanh()
+    first.backward()
+    assert (shared.grad, x.grad) == (3.0, 12.0)
+    x.grad = 0.0
+    second.backward()
+    assert shared.grad == 1.0 - math.tanh(4.0) ** 2
+    assert x.grad == shared.grad * 4.0
+    assert first.backward_ran and second.backward_ran and shared.backward_ran
+
+
 def test_no_grad_builds_no_graph() -> None:
     x = Value(2.0)
     with autograd.no_grad():
