@@ -85,6 +85,29 @@ def test_the_graph_shows_what_was_written() -> None:
         assert all(p.is_leaf for p in expression.parents)
 
 
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div"])
+@pytest.mark.parametrize("other", [Value(4.0, label="b"), 4.0, 4, np.float64(4.0)])
+def test_arithmetic_makes_the_node_the_general_path_makes(name: str, other: object) -> None:
+    """``+ − × /`` build their nodes inline (the hot path); ``_node`` builds every other op's.
+    Both sides of each op must give the node ``_node`` gives for the same rule and inputs."""
+    from autograd.value import _as_value, _node
+
+    op, dunder = autograd.OPS[name], "truediv" if name == "div" else name
+    a = Value(3.0, label="a")
+    for left, right, made in [
+        (a, other, getattr(a, f"__{dunder}__")(other)),
+        (other, a, getattr(a, f"__r{dunder}__")(other)),
+    ]:
+        x, y = (v if isinstance(v, Value) else _as_value(v) for v in (left, right))
+        expected = _node(*op.rule(x.data, y.data), (x, y), op)
+        assert made.op is op and made.data == expected.data and made.local_grads == expected.local_grads
+        assert (made.grad, made.label, made.scope, made.backward_ran) == (0.0, "", "", False)
+        assert [(p.data, p.label, p.is_leaf) for p in made.parents] == [
+            (p.data, p.label, p.is_leaf) for p in expected.parents
+        ]
+        assert a in made.parents and (made.parents[0] is a) == (left is a)
+
+
 def test_a_node_used_twice_is_two_edges() -> None:
     a = Value(3.0)
     y = a + a
