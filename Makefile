@@ -6,13 +6,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test lint typecheck notebooks bench golden dot clean help
+.PHONY: demo test lint typecheck notebooks bench profile golden dot clean help
 
 help:
 	@echo "make demo       run the notes' worked example and write demo.png"
 	@echo "make test       every check: pytest (with notebooks), ruff, mypy"
 	@echo "make notebooks  re-execute notebooks/ in place to refresh their outputs"
 	@echo "make bench      side-by-side benchmarks, written to benchmarks/results.md"
+	@echo "make profile    where this project's W1 epoch spends its time (phases, cProfile)"
 	@echo "make golden     regenerate tests/golden/ from the library"
 
 # --- the virtual environment -------------------------------------------------
@@ -80,6 +81,9 @@ notebooks: $(VENV)/.installed-dev dot
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.run
+
+profile: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.profile
 
 golden: $(VENV)/.installed-dev dot
 	$(PY) -m tests.golden.regenerate

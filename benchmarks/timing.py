@@ -36,7 +36,7 @@ class Timing:
         return self.gc_seconds[middle] / self.seconds[middle] if self.seconds[middle] else 0.0
 
 
-class _CollectorClock:
+class CollectorClock:
     """Adds up the time the cyclic collector runs, through ``gc.callbacks``."""
 
     def __init__(self) -> None:
@@ -59,7 +59,7 @@ def time_side_by_side(
             run()
     gc.collect()
     gc.freeze()
-    clock = _CollectorClock()
+    clock = CollectorClock()
     gc.callbacks.append(clock)
     samples: dict[str, list[float]] = {name: [] for name in cases}
     in_gc: dict[str, list[float]] = {name: [] for name in cases}

@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("micrograd")
 pytest.importorskip("torch")
 
-from benchmarks import chain, memory, mlp_epoch, run, wide
+from benchmarks import chain, memory, mlp_epoch, profile, run, wide
 from benchmarks.floats import HandWrittenFloats, HandWrittenFloatsDense, loss_and_gradients
 from benchmarks.problem import Problem, make_problem
 
@@ -131,6 +131,20 @@ def test_the_benchmark_runs_in_its_smoke_configuration(tmp_path: Path) -> None:
     assert "No garbage for the cyclic collector" in text
     for key in ("platform", "CPUs", "Python", "torch", "micrograd"):
         assert f"- {key}: " in text
+
+
+def test_the_profile_splits_an_epoch_into_its_phases(capsys: pytest.CaptureFixture[str]) -> None:
+    assert profile.main(["--repeats", "2", "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    phase_lines = [line.split() for line in out.splitlines() if line.endswith("%")]
+    phases = {" ".join(words[:-3]): float(words[-3]) for words in phase_lines}
+    assert list(phases) == ["forward", "of which the cyclic collector", "walk", "accumulate", "step", "free"]
+    assert all(ms >= 0.0 for ms in phases.values()) and phases["forward"] > 0.0
+    total = float(next(line for line in out.splitlines() if line.strip().startswith("total")).split()[1])
+    parts = sum(ms for name, ms in phases.items() if not name.startswith("of which"))
+    assert total == pytest.approx(parts, abs=0.02)
+    assert phases["of which the cyclic collector"] <= phases["forward"]
+    assert len(out.split("cProfile, own time", 1)[1].strip().splitlines()) == 1 + 3  # heading, --top rows
 
 
 def test_backward_skipping_zero_gradients_changes_no_number() -> None:
