@@ -16,14 +16,13 @@ import contextlib
 import functools
 import itertools
 import os
-import secrets
-import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from . import graph
+from .files import write_atomically
 from .value import Value
 
 if TYPE_CHECKING:
@@ -214,7 +213,7 @@ def save_graph(root: Value | Sequence[Value] | Any, path: str | os.PathLike[str]
     else:
         with _dot_program_needed(f"writing {target.name}"):
             data = picture.pipe(format=suffix[1:])
-    _write_atomically(target, data)
+    write_atomically(target, data)
     return target
 
 
@@ -635,56 +634,3 @@ def _digraph_class() -> type[Any]:
                 return super().render(*args, **kwargs)
 
     return ComputationGraph
-
-
-# nn/module.py has its own copy of this writer for model files (nn uses only autograd's
-# public API, so it cannot import this one): a fix to either belongs in both.
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``target``, fsync it, then rename it over.
-
-    Readers see the old file or the new one, never half a file; an error, Ctrl-C
-    included, leaves no temporary file behind. A file written over keeps its
-    permissions; a new one gets those the umask gives any new file.
-    """
-    try:
-        keep: int | None = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        keep = None
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    temporary: Path | None = None
-    try:
-        while True:
-            # named before it exists, so an interrupt right after os.open still knows what to remove
-            temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.part")
-            try:
-                descriptor = os.open(temporary, flags, 0o666)  # 0o666 less the umask, as open() does
-                break
-            except FileExistsError:
-                temporary = None  # someone else's file: leave it alone
-            except OSError as error:
-                raise OSError(
-                    f"save_graph: cannot write in {str(target.parent)!r}: {error.strerror}"
-                ) from None
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())  # the bytes reach the disk before the name points at them
-        if keep is not None:
-            os.chmod(temporary, keep)
-        os.replace(temporary, target)
-    except BaseException:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-        raise
-    _fsync_directory(target.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make a rename durable: it is only on disk once the directory entry is (not on Windows)."""
-    with contextlib.suppress(OSError):
-        descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)

@@ -13,17 +13,15 @@ exact same bits. Saving is atomic and loading checks everything before it change
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import secrets
-import stat
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import autograd
 from autograd import Value
+from autograd.files import write_atomically
 
 FORMAT = "chainrule.nn"
 VERSION = 1
@@ -107,7 +105,7 @@ class Module:
         so a failed or interrupted save leaves the last good file as it was.
         """
         text = json.dumps(self._document(optimizer), ensure_ascii=False, allow_nan=False, indent=1)
-        _write_atomically(os.fspath(path), text + "\n")
+        write_atomically(path, (text + "\n").encode("utf-8"))
 
     def load(self, path: str | os.PathLike[str], *, optimizer: Stateful | None = None) -> None:
         """Read parameters (and, if given, the optimizer's state) saved by ``save``.
@@ -282,53 +280,3 @@ def _difference(found: object, expected: Mapping[str, Any]) -> str:
         for key in keys
         if found.get(key) != expected.get(key)
     )
-
-
-# autograd/draw.py's save_graph has its own copy of this writer (nn uses only autograd's
-# public API, so it cannot import that one): a fix to either belongs in both.
-def _write_atomically(path: str, text: str) -> None:
-    """Write ``text`` to a temporary file in ``path``'s directory, fsync it, then rename it
-    over ``path``: readers see the old file or the new one, never a half-written one.
-
-    Permissions are those a plain ``open(path, "w")`` gives: a file written over keeps its
-    own, a new one gets 0o666 less the process umask (0o644 under the usual umask 022).
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        keep: int | None = stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        keep = None
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    temporary: str | None = None
-    try:
-        while True:
-            # named before it exists, so an interrupt right after os.open still knows what to remove
-            temporary = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
-            try:
-                # The kernel takes the umask off 0o666 here, as open() does. Not tempfile.mkstemp
-                # (always 0o600) plus a chmod, which would need the umask read with os.umask: that
-                # sets it for the whole process for a moment, a race with other threads' files.
-                descriptor = os.open(temporary, flags, 0o666)
-                break
-            except FileExistsError:
-                temporary = None  # someone else's file: leave it alone
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            if keep is not None:
-                # before any byte is written: a file kept private is never readable under another name
-                os.chmod(temporary, keep)
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())  # the bytes reach the disk before the name points at them
-        os.replace(temporary, path)
-    except BaseException:
-        if temporary is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-        raise
-    # the rename itself is only durable once the directory entry reaches the disk
-    with contextlib.suppress(OSError):
-        directory_descriptor = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(directory_descriptor)
-        finally:
-            os.close(directory_descriptor)
