@@ -14,10 +14,13 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
     The bytes go to a temporary file beside ``path``, reach the disk (fsync), and the file
     is renamed over ``path``; an error, Ctrl-C included, leaves the old file as it was and
     no temporary file behind. Permissions are those ``open(path, "wb")`` gives: a file
-    written over keeps its own, a new one gets 0o666 less the process umask. Raises
+    written over keeps its own, a new one gets 0o666 less the process umask; a symbolic
+    link is written through, to the file it names, as ``open`` does. Raises
     ``OSError`` naming the directory when no file can be made in it.
     """
-    target = os.path.abspath(os.fspath(path))
+    # Through a symbolic link to the file it names, as open() writes: renaming over the
+    # link itself would replace it with a plain file and leave its target stale.
+    target = os.path.realpath(os.fspath(path))
     directory, name = os.path.split(target)
     try:
         keep: int | None = stat.S_IMODE(os.stat(target).st_mode)

@@ -42,3 +42,13 @@ def test_a_file_written_over_keeps_its_mode_and_leaves_no_temporary_file(tmp_pat
 def test_a_directory_that_takes_no_files_is_named(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"cannot write in .*missing"):
         write_atomically(tmp_path / "missing" / "model.json", b"{}")
+
+
+@posix_permissions
+def test_a_symbolic_link_is_written_through_as_open_does(tmp_path: Path) -> None:
+    (tmp_path / "real.json").write_bytes(b"old")
+    (tmp_path / "link.json").symlink_to("real.json")
+    write_atomically(tmp_path / "link.json", b"new")
+    assert (tmp_path / "link.json").is_symlink()
+    assert (tmp_path / "real.json").read_bytes() == b"new"
+    assert sorted(os.listdir(tmp_path)) == ["link.json", "real.json"]
