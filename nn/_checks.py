@@ -4,6 +4,7 @@
   name raises ValueError listing the known ones.
 - ``count``: a whole number of things (inputs, neurons, samples, epochs), at least a minimum.
 - ``number``: a real number in a range (a learning rate, a momentum, a noise level).
+- ``finite``: a number read from a file or a state dict as a finite float.
 
 Type errors name the type; value errors name the argument and the value.
 """
@@ -51,4 +52,17 @@ def number(value: object, what: str, low: float, high: float = math.inf, *, open
     if below or real >= high or not math.isfinite(real):
         bounds = f"{'(' if open_low else '['}{low:g}, {high:g})"
         raise ValueError(f"{what} must lie in {bounds}, got {value!r}")
+    return real
+
+
+def finite(value: int | float, what: str) -> float:
+    """``value`` (an int or a float) as a finite float; ValueError naming ``what`` if it is
+    NaN, infinite, or an int too large for a float (JSON reads 1e400 as inf but 10**400 as
+    an exact int, which ``float()`` refuses with OverflowError)."""
+    try:
+        real = float(value)
+    except OverflowError:
+        raise ValueError(f"{what} is an integer too large for a float, not a finite number") from None
+    if not math.isfinite(real):
+        raise ValueError(f"{what} is {real!r}, not a finite number")
     return real

@@ -23,6 +23,8 @@ import autograd
 from autograd import Value
 from autograd.files import write_atomically
 
+from ._checks import finite
+
 FORMAT = "chainrule.nn"
 VERSION = 1
 """The model-file format version this library writes and reads."""
@@ -235,10 +237,7 @@ def _checked_parameters(module: Module, state: object) -> dict[str, float]:
         value = state[name]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"parameter {name} is {_json_type(value)} {value!r}, not a number")
-        value = float(value)
-        if not math.isfinite(value):
-            raise ValueError(f"parameter {name} is {value!r}, not a finite number")
-        values[name] = value
+        values[name] = finite(value, f"parameter {name}")
     return values
 
 

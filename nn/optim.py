@@ -27,9 +27,12 @@ from typing import Any
 import autograd
 from autograd import Value, no_grad
 
-from ._checks import number
+from ._checks import finite, number
 
 LearningRate = float | Callable[[int], float]
+
+MAX_STEPS = 2**53
+"""The largest step count a state dict may hold: past it a float no longer counts every step."""
 
 
 class NonFiniteGradientError(FloatingPointError):
@@ -109,8 +112,9 @@ class Optimizer:
         if state.get("type") != type(self).__name__:
             raise ValueError(f"it belongs to a {state.get('type')!r}, not a {type(self).__name__}")
         steps = state.get("steps")
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-            raise ValueError(f"steps must be a count >= 0, got {steps!r}")
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 0 <= steps <= MAX_STEPS:
+            shown = "an int too large" if isinstance(steps, int) and steps > MAX_STEPS else repr(steps)
+            raise ValueError(f"steps must be an int in [0, 2**53], got {shown}")
         buffers = state.get("buffers")
         if not isinstance(buffers, dict) or set(buffers) != set(self.buffers):
             raise ValueError(f"buffers must be {sorted(self.buffers)}, got {buffers!r:.80}")
@@ -119,8 +123,9 @@ class Optimizer:
             if not isinstance(values, list) or len(values) != len(self.params):
                 raise ValueError(f"buffer {name} must list {len(self.params)} numbers")
             for i, value in enumerate(values):
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ValueError(f"buffer {name}[{i}] is {value!r}, not a finite number")
+                finite(value, f"buffer {name}[{i}]")
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore a ``state_dict()``; checks it all first, so on error nothing has changed."""

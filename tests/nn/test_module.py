@@ -135,6 +135,11 @@ CORRUPTIONS: list[tuple[str, Callable[[str], str | bytes], str]] = [
     ("NaN", replace_first_value("NaN"), "parameter layers.0.neurons.0.w.0 is nan, not a finite number"),
     ("Infinity", replace_first_value("-Infinity"), "is -inf, not a finite number"),
     ("an overflowing literal", replace_first_value("1e999"), "is inf, not a finite number"),
+    (
+        "an integer too large for a float",  # JSON reads 10**400 as an exact int; float() overflows
+        set_parameter(10**400),
+        "parameter layers.1.neurons.0.w.1 is an integer too large for a float, not a finite number",
+    ),
 ]
 
 
@@ -331,6 +336,46 @@ def test_loading_optimizer_state_checks_it_before_changing_anything(tmp_path: Pa
     assert snapshot(target) == before and target_adam.state_dict() == state
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda state: state["buffers"]["m"].__setitem__(1, 10**400),
+            r"buffer m\[1\] is an integer too large for a float, not a finite number",
+        ),
+        (lambda state: state.__setitem__("steps", 10**400), r"steps must be an int in \[0, 2\*\*53\]"),
+        (lambda state: state.__setitem__("steps", 2**53 + 1), r"steps must be an int in \[0, 2\*\*53\]"),
+        (lambda state: state.__setitem__("steps", -1), r"steps must be an int in \[0, 2\*\*53\], got -1"),
+    ],
+    ids=["a huge buffer value", "a huge step count", "steps past 2**53", "negative steps"],
+)
+def test_optimizer_numbers_that_no_float_holds_are_a_model_file_error(
+    tmp_path: Path, change: Callable[[dict[str, Any]], object], message: str
+) -> None:
+    model = MLP(2, [3, 1], seed=0)
+    adam = optim.Adam(model.parameters())
+    model.save(tmp_path / "adam.json", optimizer=adam)
+    document = json.loads((tmp_path / "adam.json").read_text())
+    change(document["optimizer"]["state"])
+    (tmp_path / "broken.json").write_text(json.dumps(document))
+    target = MLP(2, [3, 1], seed=1)
+    target_adam = optim.Adam(target.parameters())
+    before, state = snapshot(target), target_adam.state_dict()
+    with pytest.raises(ModelFileError, match=message):
+        target.load(tmp_path / "broken.json", optimizer=target_adam)
+    assert snapshot(target) == before and target_adam.state_dict() == state
+
+
+def test_a_step_count_of_2_to_the_53_loads_and_steps() -> None:
+    # the bound is where a float stops counting exactly; Adam's 1 − β**t is then 1 to the last bit
+    adam = optim.Adam([autograd.Value(1.0)], lr=0.5)
+    adam.load_state_dict({**adam.state_dict(), "steps": 2**53})
+    adam.params[0].grad = 2.0
+    adam.step()
+    # m = 0.1·2 = 0.2, v = 0.001·4 = 0.004, no bias correction left: w = 1 − 0.5·0.2/(√0.004 + 1e-8)
+    assert adam.params[0].data == pytest.approx(1 - 0.5 * 0.2 / (0.004**0.5 + 1e-8), rel=1e-15)
+
+
 def test_saving_an_optimizer_of_other_parameters_is_refused(tmp_path: Path) -> None:
     model = MLP(2, [3, 1], seed=0)
     with pytest.raises(ValueError, match="not a parameter of this model"):
@@ -349,6 +394,9 @@ def test_state_dict_round_trips_and_a_bad_one_changes_nothing() -> None:
     bad = {**model.state_dict(), "layers.0.neurons.0.w.0": 1.0, "layers.1.neurons.0.b": float("inf")}
     with pytest.raises(ValueError, match=r"parameter layers\.1\.neurons\.0\.b is inf, not a finite number"):
         other.load_state_dict(bad)
+    assert snapshot(other) == before
+    with pytest.raises(ValueError, match=r"layers\.1\.neurons\.0\.b is an integer too large for a float"):
+        other.load_state_dict({**bad, "layers.1.neurons.0.b": 10**400})
     assert snapshot(other) == before
 
 
