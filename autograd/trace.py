@@ -441,10 +441,10 @@ class ChainRule:
         lines = [f"{lhs} = {symbols}"]
         factors = self._factors(terms)
         lines += [f"  {self._symbol(segment)} = {formula}" for segment, formula in factors]
-        where = self._where(formula for _, formula in factors)
+        inputs = self._inputs_note(terms)
+        where = self._where([*(formula for _, formula in factors), inputs], self._marked(terms))
         if where:
             lines.append("  where " + ", ".join(where))
-        inputs = self._inputs_note(terms)
         if inputs:
             lines.append(f"  {inputs}")
         numbers = " + ".join(" · ".join(_factor_number(s.value) for s in term) or "1" for term in terms)
@@ -472,9 +472,13 @@ class ChainRule:
         terms = self.terms()
         symbols = " + ".join(r" \cdot ".join(self._latex_symbol(s) for s in term) or "1" for term in terms)
         rows = [f"{lhs} &= {symbols}"]
-        for segment, formula in self._factors(terms):
+        factors = self._factors(terms)
+        for segment, formula in factors:
             rows.append(rf"{self._latex_symbol(segment)} &= \text{{{_latex_text(formula)}}}")
         inputs = self._inputs_note(terms)
+        where = self._where([*(formula for _, formula in factors), inputs], self._marked(terms))
+        if where:
+            rows.append(rf"&\text{{{_latex_text('where ' + ', '.join(where))}}}")
         if inputs:
             rows.append(rf"&\text{{{_latex_text(inputs)}}}")
         numbers = " + ".join(r" \cdot ".join(_factor_number(s.value) for s in term) or "1" for term in terms)
@@ -562,35 +566,47 @@ class ChainRule:
                 found.setdefault(f"{self._symbol(segment)} = {formula}", (segment, formula))
         return list(found.values())
 
-    def _where(self, formulas: Iterable[str]) -> list[str]:
-        """What the automatically named nodes in the formulas stand for: ``add₁ = o11·w3``,
-        in the order they were written (and numbered).
+    def _where(self, formulas: Iterable[str], defined: Iterable[Value] = ()) -> list[str]:
+        """What every automatically named node the printed formulas mention stands for:
+        ``add₁ = o11·w3``, in the order they were written (and numbered).
 
-        The formulas are cut into names once, so this is one pass over the text and one
-        set lookup per node, whatever the depth.
+        A formula may name a node off every path (in ``x*y*z``, ∂f/∂z = mul₁, the product
+        x·y), and a definition may name another (mul₂ = mul₁ · z), so the definitions are
+        followed until every generated name printed is defined. Each text is cut into
+        names once, and each node is defined once, so the work grows with what is printed.
+        ``defined``: nodes whose definitions are printed elsewhere (the ``[i]`` note), not repeated.
         """
-        text = "\n".join(formulas)
-        tokens = set(_NAME_TOKEN.findall(text))
-        found = []
-        for node in self._between:
-            name = self._name(node)
-            if node.label or node.op is None:
-                continue
-            mentioned = name in tokens if _NAME_TOKEN.fullmatch(name) else _mentions(text, name)
-            if mentioned:
-                found.append(node)
+        generated = {self._name(node): node for node in self.names if not node.label and node.op is not None}
+        plain = {name: node for name, node in generated.items() if _NAME_TOKEN.fullmatch(name)}
+        spaced = {name: node for name, node in generated.items() if name not in plain}
+        found: dict[Value, str] = {}
+        skipped = set(defined)
+        texts = ["\n".join(formulas)]
+        while texts:
+            text = texts.pop()
+            mentioned = [plain[token] for token in _NAME_TOKEN.findall(text) if token in plain]
+            mentioned += [node for name, node in spaced.items() if _mentions(text, name)]
+            for node in mentioned:
+                if node not in found:
+                    found[node] = self._show(node)
+                    texts.append(found[node])
         # in the order written, as the names are numbered: loss.sub₁ before loss.sub₂
         written = {node: k for k, node in enumerate(self.names)}
-        found.sort(key=written.__getitem__)
-        return [f"{self._name(node)} = {self._show(node)}" for node in found]
+        ordered = sorted((node for node in found if node not in skipped), key=written.__getitem__)
+        return [f"{self._name(node)} = {found[node]}" for node in ordered]
 
-    def _inputs_note(self, terms: Sequence[Term]) -> str:
-        """What ∂a/∂b[i] means, with the forward formula of each node it marks: which input is which."""
+    def _marked(self, terms: Sequence[Term]) -> list[Value]:
+        """The nodes some factor ∂a/∂b[i] marks by input, in order of appearance."""
         marked: dict[Value, None] = {}
         for term in terms:
             for segment in term:
                 if segment.through is not None:
                     marked[segment.upper] = None
+        return list(marked)
+
+    def _inputs_note(self, terms: Sequence[Term]) -> str:
+        """What ∂a/∂b[i] means, with the forward formula of each node it marks: which input is which."""
+        marked = self._marked(terms)
         if not marked:
             return ""
         shown = "; ".join(f"{self._name(node)} = {self._show(node)}" for node in marked)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 import autograd
 import nn
-from autograd import Backprop, Value, backprop_steps, chain_rule, forward_steps, graph
+from autograd import Backprop, Value, backprop_steps, chain_rule, expr, forward_steps, graph
 from autograd.examples import notes_network
 from autograd.trace import ForwardSteps, Step, TooManyPathsError, node_names
 
@@ -806,3 +807,37 @@ def test_standalone_neurons_have_no_scope_so_their_labels_are_numbered() -> None
     assert isinstance(a, Value) and isinstance(b, Value) and a.scope == b.scope == ""
     names = node_names(a + b)
     assert (names[a], names[b], names[first.w[0]], names[second.b]) == ("o#1", "o#2", "w1#1", "b#2")
+
+
+def test_where_defines_every_generated_name_a_formula_prints_even_off_the_path() -> None:
+    """In x*y*z, ∂f/∂z = mul₁, the product x·y, which lies on no path from z: it was printed
+    undefined. A definition naming another generated node (mul₂ = mul₁ · c) is followed too."""
+    x, y, z = Value(2.0, "x"), Value(3.0, "y"), Value(4.0, "z")
+    f = x * y * z
+    f.label = "f"
+    text = str(chain_rule(f, z))
+    assert "  ∂f/∂z = mul₁" in text.splitlines() and "  where mul₁ = x · y" in text.splitlines()
+    assert r"\text{where mul₁ = x · y}" in chain_rule(f, z)._repr_latex_()
+    a, b, c, d = (Value(v, n) for v, n in ((1.0, "a"), (2.0, "b"), (3.0, "c"), (4.0, "d")))
+    g = a * b * c * d
+    g.label = "g"
+    assert "  where mul₁ = a · b, mul₂ = mul₁ · c" in str(chain_rule(g, d)).splitlines()
+
+
+def test_every_generated_name_in_a_printed_chain_rule_is_defined() -> None:
+    """Property over a few expressions: each generated name in a formula line has a where-entry."""
+    cases = ["tanh(x*w + b)*(w*w)", "x*y*z", "x**2**-5", "(x+y)*(x-y)*w", "sigmoid(x*y)*x + x/y"]
+    for text in cases:
+        inputs = {n: Value(v, n) for n, v in zip("xywbz", (1.0, 2.0, -3.0, 0.5, 4.0)) if n in text}
+        root = expr.evaluate(text, inputs)
+        root.label = "f"
+        generated = {n for node, n in node_names(root).items() if not node.label and node.op is not None}
+        for wrt in inputs.values():
+            lines = str(chain_rule(root, wrt)).splitlines()
+            where = next((line for line in lines if line.startswith("  where ")), "")
+            note = next((line.partition("of: ")[2] for line in lines if line.startswith("  [i] marks")), "")
+            defined = {entry.split(" = ")[0] for entry in where.removeprefix("  where ").split(", ")}
+            defined |= {entry.split(" = ")[0] for entry in note.split("; ")}
+            formulas = [line.split(" = ", 1)[1] for line in lines if line.startswith("  ∂")]
+            printed = set(re.findall(r"[\w.₀-₉#]+", "\n".join([*formulas, where, note])))
+            assert printed & generated <= defined, (text, wrt.label, lines)
