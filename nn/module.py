@@ -185,6 +185,12 @@ class Module:
                 f"not valid JSON (truncated or corrupt?): {error.msg} at line {error.lineno} "
                 f"column {error.colno}"
             ) from None
+        except RecursionError:  # json's decoder recurses once per nested [ or {
+            raise ModelFileError(
+                "not valid JSON for a model file: lists or objects nested too deeply"
+            ) from None
+        except ValueError as error:  # e.g. an int of more digits than Python converts (4300)
+            raise ModelFileError(f"not valid JSON for a model file: {error}") from None
         if not isinstance(document, dict):
             raise ModelFileError(f"expected a JSON object at the top, got {_json_type(document)}")
         if document.get("format") != FORMAT:

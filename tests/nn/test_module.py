@@ -88,6 +88,10 @@ CORRUPTIONS: list[tuple[str, Callable[[str], str | bytes], str]] = [
     ("empty", lambda text: "", "not valid JSON"),
     ("not json", lambda text: "weights: 1, 2, 3", "not valid JSON"),
     ("not utf-8", lambda text: b"\xff\xfe\x00garbage", "not UTF-8 text"),
+    # json.loads recurses per bracket: this depth raises RecursionError, not JSONDecodeError
+    ("nested too deeply", lambda text: "[" * 100_000 + "]" * 100_000, "not valid JSON .*nested too deeply"),
+    # Python refuses to read an int of over 4300 digits (a ValueError that is no JSONDecodeError)
+    ("an integer of 5000 digits", replace_first_value("1" * 5000), "not valid JSON .*4300 digits"),
     ("a list", lambda text: "[1, 2, 3]", "expected a JSON object at the top, got a list"),
     ("another format", edit(lambda d: d.__setitem__("format", "keras")), "not a chainrule model file"),
     (
