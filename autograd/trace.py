@@ -1036,7 +1036,14 @@ class Backprop:
     def _status(self) -> str:
         if self.current is None:
             root = self._names[self.root]
-            return f"backward not run yet; the first step seeds {_partial(root, root)} = 1 and sends it down"
+            seed = f"the first step seeds {_partial(root, root)} = 1"
+            if self.root.backward_ran:  # the graph still shows an earlier pass's gradients
+                return (
+                    f"step 0: the gradients shown are from an earlier backward(); {seed}, restarts "
+                    "the other nodes with inputs at 0 and adds into the leaves (they accumulate, "
+                    "as with backward())"
+                )
+            return f"backward not run yet; {seed} and sends it down"
         upcoming = self.upcoming
         if upcoming is None:
             root = self._names[self.root]

@@ -841,3 +841,19 @@ def test_every_generated_name_in_a_printed_chain_rule_is_defined() -> None:
             formulas = [line.split(" = ", 1)[1] for line in lines if line.startswith("  ∂")]
             printed = set(re.findall(r"[\w.₀-₉#]+", "\n".join([*formulas, where, note])))
             assert printed & generated <= defined, (text, wrt.label, lines)
+
+
+def test_step_0_after_a_backward_says_the_gradients_shown_are_from_it() -> None:
+    """After L.backward(), Backprop(L) at step 0 said "backward not run yet" while its picture
+    showed the earlier pass's gradients."""
+    L, _ = notes_network()
+    L.backward()
+    stepper = Backprop(L)
+    assert "backward not run yet" not in repr(stepper)
+    assert "step 0: the gradients shown are from an earlier backward()" in repr(stepper)
+    assert "they accumulate" in stepper._repr_html_()
+    assert "backward not run yet" not in stepper.draw().source  # the picture agrees
+    stepper.step().reset()  # back at step 0, the graph as it was: still the earlier pass
+    assert "from an earlier backward()" in repr(stepper)
+    fresh, _ = notes_network()
+    assert "backward not run yet" in repr(Backprop(fresh))
