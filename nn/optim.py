@@ -45,6 +45,8 @@ class Optimizer:
 
     buffers: tuple[str, ...] = ()
     """Names of the per-parameter lists of state (momentum, running averages)."""
+    squares: tuple[str, ...] = ()
+    """The buffers that sum or average g²: never negative, as ``step()`` takes their square root."""
 
     def __init__(self, params: Iterable[Value], lr: LearningRate) -> None:
         self.params: list[Value] = list(params)
@@ -108,7 +110,8 @@ class Optimizer:
         }
 
     def check_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Raise ValueError if ``state`` does not fit this optimizer (type, counts, numbers)."""
+        """Raise ValueError if ``state`` does not fit this optimizer: its type, the step count,
+        each buffer's length and numbers (finite, and ≥ 0 for the running sums of g²)."""
         if state.get("type") != type(self).__name__:
             raise ValueError(f"it belongs to a {state.get('type')!r}, not a {type(self).__name__}")
         steps = state.get("steps")
@@ -125,7 +128,11 @@ class Optimizer:
             for i, value in enumerate(values):
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise ValueError(f"buffer {name}[{i}] is {value!r}, not a finite number")
-                finite(value, f"buffer {name}[{i}]")
+                if finite(value, f"buffer {name}[{i}]") < 0.0 and name in self.squares:
+                    raise ValueError(
+                        f"buffer {name}[{i}] is {value!r}, but it sums or averages g², "
+                        "so it cannot be negative"
+                    )
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore a ``state_dict()``; checks it all first, so on error nothing has changed."""
@@ -185,6 +192,7 @@ class Adagrad(Optimizer):
     """
 
     buffers = ("sum_of_squares",)
+    squares = ("sum_of_squares",)
 
     def __init__(self, params: Iterable[Value], lr: LearningRate = 0.01, eps: float = 1e-10) -> None:
         self.eps = number(eps, "eps", 0.0, open_low=True)
@@ -205,6 +213,7 @@ class RMSprop(Optimizer):
     s ← ρ·s + (1 − ρ)·g², w ← w − η·g / (√s + ε)."""
 
     buffers = ("square_average",)
+    squares = ("square_average",)
 
     def __init__(
         self, params: Iterable[Value], lr: LearningRate = 0.01, alpha: float = 0.99, eps: float = 1e-8
@@ -231,6 +240,7 @@ class Adam(Optimizer):
     """
 
     buffers = ("m", "v")
+    squares = ("v",)
 
     def __init__(
         self,

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import gc
 import inspect
+import json
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 import autograd
 from autograd import Value
-from nn import MLP, data, losses, optim
+from nn import MLP, ModelFileError, data, losses, optim
 
 if TYPE_CHECKING:
     import torch
@@ -244,6 +246,48 @@ def test_a_schedule_returning_a_bad_rate_is_named() -> None:
     with pytest.raises(ValueError, match=r"lr\(1\) from the schedule must lie in \[0, inf\), got -0.9"):
         optimizer.step()
     assert w.data == 1.0 and optimizer.steps == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "squares"),
+    [(optim.Adam, "v"), (optim.RMSprop, "square_average"), (optim.Adagrad, "sum_of_squares")],
+    ids=["adam", "rmsprop", "adagrad"],
+)
+def test_a_negative_running_square_is_refused_before_anything_changes(
+    make: Callable[..., optim.Optimizer], squares: str, tmp_path: Path
+) -> None:
+    # these buffers sum or average g², so they are never negative, and step() takes their √
+    model = MLP(2, [3, 1], seed=0)
+    optimizer = make(model.parameters(), lr=0.01)
+    for p in model.parameters():
+        p.grad = 0.1
+    optimizer.step()
+    state = optimizer.state_dict()
+    bad = {**state, "buffers": {**state["buffers"], squares: [*state["buffers"][squares]]}}
+    bad["buffers"][squares][5] = -1.0
+    with pytest.raises(ValueError, match=rf"buffer {squares}\[5\] is -1.0, .*cannot be negative"):
+        optimizer.load_state_dict(bad)
+    assert optimizer.state_dict() == state
+
+    model.save(tmp_path / "model.json", optimizer=optimizer)
+    document = json.loads((tmp_path / "model.json").read_text())
+    document["optimizer"]["state"] = bad
+    (tmp_path / "model.json").write_text(json.dumps(document))
+    target = MLP(2, [3, 1], seed=1)
+    target_optimizer = make(target.parameters(), lr=0.01)
+    before = [p.data for p in target.parameters()]
+    with pytest.raises(ModelFileError, match=rf"optimizer state: buffer {squares}\[5\] is -1.0"):
+        target.load(tmp_path / "model.json", optimizer=target_optimizer)
+    assert [p.data for p in target.parameters()] == before and target_optimizer.steps == 0
+
+
+def test_a_negative_momentum_buffer_is_a_valid_state() -> None:
+    # Adam's m and SGD's velocity follow g itself, which may be negative
+    for make, buffer in [(optim.Adam, "m"), (lambda ps: optim.SGD(ps, momentum=0.9), "velocity")]:
+        optimizer = make([Value(1.0)])
+        state = optimizer.state_dict()
+        optimizer.load_state_dict({**state, "buffers": {**state["buffers"], buffer: [-1.0]}})
+        assert optimizer.state[buffer] == [-1.0]
 
 
 def test_state_round_trips_and_bad_state_changes_nothing() -> None:
