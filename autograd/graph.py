@@ -137,7 +137,8 @@ def count_paths(root: Value, wrt: Value) -> int:
 @dataclass(frozen=True, eq=False, slots=True)
 class Share:
     """What one edge of one backward step did: input ``index`` of the node, ``parent``,
-    received ``contribution = local × upstream``, taking its gradient from ``before`` to ``after``."""
+    received ``contribution = local × upstream`` (0 if a gate switched it off, see ``contribution``),
+    taking its gradient from ``before`` to ``after``."""
 
     parent: Value
     index: int
@@ -173,24 +174,38 @@ def restore(saved: Iterable[tuple[Value, float, object]]) -> None:
         node._ran = ran
 
 
+def contribution(node: Value, local: float, upstream: float) -> float:
+    """What one edge adds to its input's gradient: local × upstream.
+
+    Except that an input the op switched off (a ReLU at z ≤ 0: ``Op.gates`` and a local
+    of 0) gets exactly 0, even when the upstream is infinite or NaN, where 0 × inf would
+    be NaN: PyTorch's backward for these ops selects rather than multiplies. For a finite
+    upstream both give 0 (its sign aside), which is why backward's fast loop may multiply.
+    """
+    if local == 0.0 and node._op is not None and node._op.gates:
+        return 0.0
+    return local * upstream
+
+
 def accumulate(node: Value, grads: dict[Value, float] | None = None) -> list[Share]:
     """Backward's work at one node: each input's gradient grows by local × upstream.
 
     The upstream is ∂root/∂node, ``node.grad``; edges go in input order, so a parent used
     twice (``x * x``) receives twice, and each ``parent.grad = before + local × upstream``
-    is the same float operation as backward's ``+=``. With ``grads`` the gradients are read
+    is the same float operation as backward's ``+=`` (``contribution`` gives what each edge
+    adds, 0 for an input a gate switched off). With ``grads`` the gradients are read
     from and added into that dict instead (a node missing from it counts as 0), leaving
     the graph's own gradients alone. Returns one ``Share`` per edge.
     """
     upstream = node.grad if grads is None else grads.get(node, 0.0)
     shares = []
     for index, (parent, local) in enumerate(zip(node._parents, node._locals)):
-        contribution = local * upstream
+        share = contribution(node, local, upstream)
         if grads is None:
             before = parent.grad
-            parent.grad = after = before + contribution
+            parent.grad = after = before + share
         else:
             before = grads.get(parent, 0.0)
-            grads[parent] = after = before + contribution
-        shares.append(Share(parent, index, local, contribution, before, after))
+            grads[parent] = after = before + share
+        shares.append(Share(parent, index, local, share, before, after))
     return shares

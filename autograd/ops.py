@@ -114,7 +114,11 @@ def power(x: float, n: float) -> Rule:
         return out, (0.0,)
     if x == 0 and n < 1:
         return out, (math.copysign(math.inf, x),)  # x^n's slope at ±0 for n < 1, signed as in PyTorch
-    return out, (n * _power("pow", x, n - 1),)
+    try:
+        slope = n * _power("pow", x, n - 1)
+    except OverflowError:  # x^(n−1) alone overflows though x^n fits (tiny x, n < 0): ±inf, as PyTorch
+        slope = n * out / x
+    return out, (slope,)
 
 
 def exponential(x: float, base: float) -> Rule:
@@ -168,9 +172,9 @@ def sigmoid(x: float) -> Rule:
 
 def relu(x: float) -> Rule:
     """ReLU: max(0, x); ∂/∂x = 1 for x > 0, else 0 (0 at the kink, as PyTorch)."""
-    if x > 0:
-        return x, (1.0,)
-    return 0.0, (0.0,)
+    if x <= 0:  # not `x > 0`: a NaN must pass through, with slope 1, as in PyTorch
+        return 0.0, (0.0,)
+    return x, (1.0,)
 
 
 def leaky_relu(x: float, slope: float) -> Rule:
@@ -182,10 +186,10 @@ def leaky_relu(x: float, slope: float) -> Rule:
 
 def elu(x: float, alpha: float) -> Rule:
     """ELU: x if x > 0 else α(e^x − 1); ∂/∂x = 1 or α·e^x."""
-    if x > 0:
-        return x, (1.0,)
-    e = math.exp(x)
-    return alpha * (e - 1.0), (alpha * e,)
+    if x <= 0:  # not `x > 0`: a NaN takes the identity branch, slope 1, as in PyTorch
+        e = math.exp(x)
+        return alpha * (e - 1.0), (alpha * e,)
+    return x, (1.0,)
 
 
 def swish(x: float) -> Rule:
@@ -222,6 +226,8 @@ def dot(*ws_then_xs: float) -> Rule:
 def logsumexp(*xs: float) -> Rule:
     """ln Σ e^(xₖ), computed minus the max; ∂/∂xᵢ = softmax(x)ᵢ."""
     m = max(xs)
+    if math.isinf(m):  # x − m would be inf − inf; PyTorch's: the max itself, slope NaN at the max
+        return m, tuple(math.nan if x == m else 0.0 for x in xs)
     es = [math.exp(x - m) for x in xs]
     s = sum(es)
     return m + math.log(s), tuple(e / s for e in es)
@@ -334,6 +340,10 @@ class Op:
     use ``sample_arity`` inputs). ``params`` are numbers bound into the op (the exponent
     of ``x ** 2``, the slope of leaky ReLU, which output of softmax a node is).
     ``domain`` is where the rule is smooth enough for the finite-difference tests.
+    ``gates``: the op switches inputs on or off (ReLU, step, PReLU's slope), so a local
+    of exactly 0 means "this input is off", not a product that happens to be 0: that
+    input receives exactly 0, even from an infinite or NaN upstream, as PyTorch's
+    ``where``-based backward gives (``graph.contribution``).
     """
 
     name: str
@@ -346,6 +356,7 @@ class Op:
     multi_output: bool = False
     sample_arity: int = 3
     domain: tuple[float, float] = (-3.0, 3.0)
+    gates: bool = False
 
     @property
     def symbol(self) -> str:
@@ -412,6 +423,7 @@ OPS: dict[str, Op] = {
             2,
             _per_input("1 if {a} > 0 else {b}", "0 if {a} > 0 else {a}"),
             "PReLU({a}; α = {b})",
+            gates=True,  # α is off while x > 0 (a 0 local from α = 0 or x = 0 is gated too)
         ),
         _op("neg", "neg", neg, 1, _per_input("−1"), "−{x}"),
         _op("abs", "abs", absolute, 1, _per_input("sign({x})"), "|{x}|"),
@@ -430,7 +442,7 @@ OPS: dict[str, Op] = {
         _op("sqrt", "√", sqrt, 1, _per_input("1/(2√{x})"), "√{x}", domain=_POSITIVE),
         _op("tanh", "tanh", tanh, 1, _per_input("1 − tanh²"), "tanh({x})"),
         _op("sigmoid", "σ", sigmoid, 1, _per_input("σ(1 − σ)"), "σ({x})"),
-        _op("relu", "ReLU", relu, 1, _per_input("1 if {x} > 0 else 0"), "ReLU({x})"),
+        _op("relu", "ReLU", relu, 1, _per_input("1 if {x} > 0 else 0"), "ReLU({x})", gates=True),
         _op(
             "leaky_relu",
             "LeakyReLU",
@@ -451,7 +463,7 @@ OPS: dict[str, Op] = {
         ),
         _op("swish", "swish", swish, 1, _per_input("σ({x})(1 + {x}(1 − σ({x})))"), "{x}·σ({x})"),
         _op("softplus", "softplus", softplus, 1, _per_input("σ({x})"), "ln(1 + e^{x})"),
-        _op("step", "step", step, 1, _per_input("0"), "step({x})"),
+        _op("step", "step", step, 1, _per_input("0"), "step({x})", gates=True),
         _op("sum", "Σ", total, None, lambda i, names, out, params: "1", _show_sum),
         _op("dot", "dot", dot, None, _dot_formula, _show_dot, sample_arity=6),
         _op(

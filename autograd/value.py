@@ -362,6 +362,9 @@ class Value:
             # zeros changes no number (only a -0.0 a user put in a leaf's grad would turn 0.0).
             if upstream == 0.0 and isfinite(add_up(node._locals)):
                 continue
+            if upstream - upstream:  # inf or NaN (x − x is 0 for any finite x): the rare careful path
+                graph.accumulate(node)  # where an input a ReLU switched off gets 0, not 0 × inf
+                continue
             parents = node._parents
             if len(parents) == 2:  # most nodes are binary ops: unpacking beats zip's iterator
                 (a, b), (local_a, local_b) = parents, node._locals
@@ -424,7 +427,7 @@ def _backward_checked(order: list[Value]) -> None:
         if upstream == 0.0 and isfinite(add_up(node._locals)):
             continue
         for parent, local in zip(node._parents, node._locals):
-            parent.grad += local * upstream
+            parent.grad += graph.contribution(node, local, upstream)
             if not isfinite(parent.grad):
                 op = node._op.name if node._op else "leaf"
                 inputs = ", ".join(repr(p.data) for p in node._parents)

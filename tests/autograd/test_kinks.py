@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="torch not installed (make test installs it)")
 F = torch.nn.functional
 
+import autograd  # noqa: E402
 from autograd import Value  # noqa: E402
 
 
@@ -122,3 +124,99 @@ def test_zero_to_a_negative_value_power_is_a_domain_error(make: Callable[[], Val
     # torch says inf; here, as for Value(0) ** -1, a ValueError naming the op and the power
     with pytest.raises(ValueError, match=r"^pow: 0 cannot be raised to the negative power -1\.0"):
         make()
+
+
+# --------------------------------------------------------------------------- NaN and infinities, as PyTorch
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+NAN_CASES = [c for c in CASES if c[0] in ("relu", "abs", "leaky_relu", "elu")]
+
+
+@pytest.mark.parametrize(("name", "f", "g"), NAN_CASES, ids=[c[0] for c in NAN_CASES])
+def test_a_nan_input_gives_pytorchs_value_and_slope(name: str, f: Callable[[Value], Value], g: Any) -> None:
+    """A NaN must not vanish into a branch's constant: relu(NaN) is NaN, with slope 1."""
+    v = Value(math.nan)
+    out = f(v)
+    out.backward()
+    t = torch.tensor(math.nan, dtype=torch.float64, requires_grad=True)
+    expected = g(t)
+    expected.backward()
+    assert _same(out.data, expected.item()) and _same(v.grad, t.grad.item())
+
+
+GATED = [
+    ("sqrt(relu(x)) at x < 0", lambda v: v.relu().sqrt(), lambda t: torch.sqrt(torch.relu(t)), -1.0),
+    ("relu(x) ** 0.5 at x < 0", lambda v: v.relu() ** 0.5, lambda t: torch.relu(t) ** 0.5, -1.0),
+    ("step(x) * inf", lambda v: v.step() * math.inf, None, 2.0),
+    (
+        "sqrt(leaky_relu(x, 0)) at x < 0",
+        lambda v: v.leaky_relu(0.0).sqrt(),
+        lambda t: torch.sqrt(F.leaky_relu(t, 0.0)),
+        -1.0,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "f", "g", "x"), GATED, ids=[c[0] for c in GATED])
+def test_an_input_a_gate_switched_off_gets_0_even_from_an_infinite_upstream(
+    name: str, f: Callable[[Value], Value], g: Any, x: float
+) -> None:
+    """ReLU's backward selects (PyTorch's where): its switched-off input gets 0, not 0 × inf = NaN.
+    Leaky ReLU with slope 0 multiplies, in PyTorch too, so there 0 × inf stays NaN."""
+    v = Value(x)
+    f(v).backward()
+    expected = 0.0 if g is None else torch_grad(g, x)  # torch's heaviside has no backward: step's is 0
+    assert _same(v.grad, expected)
+
+
+def test_prelus_slope_while_x_is_positive_gets_0_even_from_an_infinite_upstream() -> None:
+    x, alpha = Value(2.0), Value(0.25)
+    (x.prelu(alpha) * math.inf).backward()
+    tx = torch.tensor([2.0], dtype=torch.float64, requires_grad=True)
+    ta = torch.tensor([0.25], dtype=torch.float64, requires_grad=True)
+    (F.prelu(tx, ta) * math.inf).sum().backward()
+    assert (x.grad, alpha.grad) == (tx.grad.item(), ta.grad.item()) == (math.inf, 0.0)
+
+
+def test_the_stepper_and_the_checked_loop_gate_as_backward_does() -> None:
+    from autograd import backprop_steps, detect_anomaly
+
+    def build() -> tuple[Value, Value]:
+        x = Value(-1.0)
+        return x.relu().sqrt(), x
+
+    y, x = build()
+    for _ in backprop_steps(y):
+        pass
+    assert x.grad == 0.0
+    y, x = build()
+    # under detect_anomaly the upstream inf is itself the anomaly: the checked loop stops there
+    with detect_anomaly(), pytest.raises(autograd.AnomalyError, match="sqrt"):
+        y.backward()
+
+
+def test_x_to_a_negative_power_keeps_its_value_when_only_its_slope_overflows() -> None:
+    v = Value(1e-200)
+    y = v**-1
+    y.backward()
+    t = torch.tensor(1e-200, dtype=torch.float64, requires_grad=True)
+    (t**-1).backward()
+    assert (y.data, v.grad) == (1e200, t.grad.item()) == (1e200, -math.inf)
+
+
+@pytest.mark.parametrize(
+    "xs", [[-math.inf, -math.inf], [math.inf, 0.0], [math.inf, math.inf], [-math.inf, 0.0]]
+)
+def test_logsumexp_of_infinities_is_pytorchs(xs: list[float]) -> None:
+    vs = [Value(x) for x in xs]
+    out = autograd.logsumexp(vs)
+    out.backward()
+    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    expected = torch.logsumexp(t, 0)
+    expected.backward()
+    assert _same(out.data, expected.item())
+    assert all(_same(v.grad, g) for v, g in zip(vs, t.grad.tolist()))
