@@ -81,6 +81,8 @@ class _Question:
     ``received`` is ∂L/∂input gathered by this backward pass before this edge (0 when
     this is the input's first edge), ``sources`` the nodes it came from, ``gradient``
     ∂L/∂input once this edge has added its share (upstream × local, plus what came before).
+    ``held`` is the gradient a leaf input held before the quiz's pass began (an earlier
+    ``backward()``): the pass adds to it, as backward does; 0 on a fresh graph.
     """
 
     number: int
@@ -89,10 +91,19 @@ class _Question:
     received: float
     sources: tuple[str, ...]
     gradient: float
+    held: float = 0.0
 
     @property
     def accumulates(self) -> bool:
         return bool(self.sources)
+
+    @property
+    def so_far(self) -> str:
+        """What this pass has sent the input before this edge, in words."""
+        name = self.update.parent_name
+        if self.held:
+            return f"this pass has already sent {name} {_number(self.received)}"
+        return f"{name} already holds {_number(self.received)}"
 
 
 class Quiz:
@@ -109,6 +120,12 @@ class Quiz:
     always backward()'s own numbers (never the learner's), and a finished quiz leaves
     exactly the gradients of ``root.backward()``. Do not call ``backward()`` on the same
     graph during a quiz.
+
+    On a graph that already holds gradients (an earlier ``backward()``), the quiz is one
+    more backward pass, with PyTorch's contract: every question asks what *this* pass
+    sends, and the leaves accumulate, so a finished quiz adds this pass's gradients to
+    what they held, as a second ``backward()`` would. Questions and explanations say
+    what a leaf held before the pass wherever it shows; ``zero_grad`` first to start clean.
     """
 
     def __init__(self, root: Value, ask: Ask = "grad", rel_tol: float = 1e-2, abs_tol: float = 1e-6) -> None:
@@ -124,11 +141,13 @@ class Quiz:
         self.root = root
         self.ask: Ask = ask
         self._stepper = Backprop(root)
+        # What each leaf held before this pass: backward adds to it (intermediates restart at 0).
+        held = {node: node.grad for node in graph.topological_order(root) if node.is_leaf and node.grad}
         # Every number is read off the stepper's steps; walking them once and undoing the
         # walk exactly gives all of them while the graph stays as it was until answered.
         steps = self._stepper.run().history
         self._stepper.reset()
-        self._questions = _questions(root, steps)
+        self._questions = _questions(root, steps, held)
         self._root_name = self._questions[0].step.root_name
         # "o31 = σ(o31.add) = σ(0.3507) = 0.5868": forward_steps' line without its "Step n: "
         self._forward = {line.node: str(line).partition(": ")[2] for line in forward_steps(root)}
@@ -176,11 +195,15 @@ class Quiz:
         asked = _partial(step.root_name, update.parent_name)
         if q.accumulates:
             lines.append(
-                f"{update.parent_name} already holds {_number(q.received)} (from {', '.join(q.sources)}). "
-                f"What is {asked} after this edge adds its share?"
+                f"{q.so_far} (from {', '.join(q.sources)}). What is {asked} after this edge adds its share?"
             )
         else:
             lines.append(f"What is {asked}?")
+        if q.held:
+            lines.append(
+                f"({update.parent_name}.grad held {_number(q.held)} before this pass, from an earlier "
+                f"backward(); asked is what this pass sends, which backward adds to it)"
+            )
         return "\n".join(lines)
 
     def hint(self) -> str:
@@ -194,9 +217,7 @@ class Quiz:
         step = q.step
         upstream = _partial(step.root_name, step.name)
         asked = _partial(step.root_name, q.update.parent_name)
-        already = (
-            f" + the {_number(q.received)} {q.update.parent_name} already holds" if q.accumulates else ""
-        )
+        already = f" + the {_number(q.received)} {_sent(q)}" if q.accumulates else ""
         return (
             f"upstream × local: {asked} = {self._local_symbol(q)} · {upstream}{already}, where {local}{note}"
         )
@@ -301,6 +322,8 @@ class Quiz:
         asked = (
             self._local_symbol(q) if self.ask == "local" else _partial(q.step.root_name, q.update.parent_name)
         )
+        if q.held and self.ask == "grad":
+            asked = f"this pass's {asked}"  # not the leaf's .grad, which also holds an earlier pass
         if correct:
             lines = [f"✓ right: {asked} = {expected:.6g}"]
         else:
@@ -322,6 +345,14 @@ class Quiz:
                 f"{_number(q.received)} (from {', '.join(q.sources)}) + "
                 f"{_factor_number(q.update.local)} · {_factor_number(q.step.upstream)} = {_number(expected)}"
             )
+        if q.held:
+            name, update = q.update.parent_name, q.update
+            pass_total = _number(q.gradient)
+            lines.append(
+                f"{name}.grad held {_number(q.held)} before this pass (an earlier backward()); leaves "
+                f"accumulate, as with backward(), so below {name}.grad goes {_number(update.grad_before)} → "
+                f"{_number(update.grad_after)}: the {_number(q.held)} it held + this pass's {pass_total}"
+            )
         lines.append("upstream × local, for each input revealed so far:")
         revealed = q.step.updates[: q.step.updates.index(q.update) + 1]
         lines.append(str(dataclasses.replace(q.step, updates=revealed)))  # nothing not yet asked is shown
@@ -337,9 +368,12 @@ class Quiz:
 
         upstream = _partial(q.step.root_name, q.step.name)
         if q.accumulates and near(q.update.contribution):
+            return f"that is only this edge's share: add the {_number(q.received)} {_sent(q)}"
+        if q.held and near(q.update.grad_after):
             return (
-                f"that is only this edge's share: add the {_number(q.received)} "
-                f"{q.update.parent_name} already holds"
+                f"that is {q.update.parent_name}.grad with the {_number(q.held)} it held before this "
+                f"pass: the question is what this pass sends, {upstream} × the local derivative"
+                + (", plus what this pass sent before" if q.accumulates else "")
             )
         if near(q.update.local):
             return (
@@ -351,11 +385,18 @@ class Quiz:
         return ""
 
 
-def _questions(root: Value, steps: tuple[Step, ...]) -> tuple[_Question, ...]:
+def _sent(q: _Question) -> str:
+    """``w1 already holds`` / ``this pass already sent w1``, after a number."""
+    name = q.update.parent_name
+    return f"this pass already sent {name}" if q.held else f"{name} already holds"
+
+
+def _questions(root: Value, steps: tuple[Step, ...], held: dict[Value, float]) -> tuple[_Question, ...]:
     """One question per edge, in the stepper's order, with what each input had already received.
 
     The pass is replayed with backward's own one-node step into a fresh dict: what an input
-    has received is this pass's sum alone, without the gradient a leaf held before it.
+    has received is this pass's sum alone, without the gradient a leaf held before it
+    (``held``, kept beside it so the questions can say so).
     """
     received: dict[Value, float] = {root: 1.0}
     sources: dict[Value, list[str]] = {}
@@ -364,7 +405,15 @@ def _questions(root: Value, steps: tuple[Step, ...]) -> tuple[_Question, ...]:
         for update, share in zip(step.updates, graph.accumulate(step.node, received)):
             came_from = tuple(sources.get(share.parent, ()))
             questions.append(
-                _Question(len(questions) + 1, step, update, share.before, came_from, share.after)
+                _Question(
+                    len(questions) + 1,
+                    step,
+                    update,
+                    share.before,
+                    came_from,
+                    share.after,
+                    held.get(share.parent, 0.0),
+                )
             )
             sources.setdefault(share.parent, []).append(step.name)
     return tuple(questions)

@@ -581,3 +581,63 @@ def test_a_constant_local_derivative_is_said_once() -> None:
     negated = Quiz(-x, ask="local")
     lines = negated.answer(-1.0).explanation.splitlines()
     assert lines[:2] == ["✓ right: ∂neg₁/∂x[1] = -1", "∂neg₁/∂x[1] = -1, by the rule of neg₁ = −x"]
+
+
+def test_a_quiz_on_a_graph_that_holds_gradients_speaks_of_this_pass_and_accumulates() -> None:
+    """After L.backward(), a quiz said "✓ right: ∂L/∂w1 = 0.485295" beside "(grad 0.7854 → 1.271)",
+    and "w1 already holds 0.4853" beside "(grad 1.271 → 1.571)": the question asked this pass's
+    share while the printout showed the leaf's whole .grad, and nothing said which was which."""
+    loss, node = notes_network()
+    loss.backward()
+    before = {name: node[name].grad for name in ("w1", "w2", "w3")}
+    quiz = Quiz(loss)
+    seen_first = seen_second = False
+    while not quiz.done:
+        q = quiz._current()
+        question, hint = quiz.question, quiz.hint()
+        result = quiz.answer(q.gradient)
+        assert result.correct
+        if q.update.parent_name != "w1":
+            continue
+        held = f"{before['w1']:.4g}"
+        assert f"(w1.grad held {held} before this pass, from an earlier backward()" in question
+        assert "✓ right: this pass's ∂L/∂w1 = " in result.explanation
+        # the printout's "(grad a → b)" is explained as held + this pass, and adds up
+        update = q.update
+        assert update.grad_after == pytest.approx(before["w1"] + q.gradient, rel=1e-12)
+        assert (
+            f"so below w1.grad goes {update.grad_before:.4g} → {update.grad_after:.4g}: "
+            f"the {held} it held + this pass's {q.gradient:.4g}"
+        ) in result.explanation
+        if q.accumulates:
+            seen_second = True
+            assert f"this pass has already sent w1 {q.received:.4g} (from o11.dot)" in question
+            assert f"+ the {q.received:.4g} this pass already sent w1" in hint
+            assert "w1 already holds" not in question + hint + result.explanation
+        else:
+            seen_first = True
+    assert seen_first and seen_second
+    # PyTorch's contract, as backward(): leaves accumulate; this pass's gradients are added once
+    again, again_node = notes_network()
+    again.backward()
+    again.backward()
+    assert all(node[name].grad == again_node[name].grad for name in before)
+
+
+def test_on_a_graph_that_holds_gradients_a_slip_to_the_leafs_whole_grad_is_named() -> None:
+    loss, _ = notes_network()
+    loss.backward()
+    quiz = Quiz(loss)
+    while quiz._current().update.parent_name != "w1":
+        quiz.answer(quiz._current().gradient)
+    result = quiz.answer(quiz._current().update.grad_after)  # what w1.grad will read, not this pass's
+    assert not result.correct
+    assert "that is w1.grad with the 0.7854 it held before this pass" in result.explanation
+
+
+def test_a_quiz_on_a_fresh_graph_says_nothing_of_an_earlier_pass() -> None:
+    loss, _ = notes_network()
+    quiz = Quiz(loss)
+    while not quiz.done:
+        text = quiz.question + quiz.hint() + quiz.answer(quiz._current().gradient).explanation
+        assert "before this pass" not in text and "this pass's" not in text
