@@ -427,7 +427,8 @@ def _backward_checked(order: list[Value]) -> None:
         if upstream == 0.0 and isfinite(add_up(node._locals)):
             continue
         for parent, local in zip(node._parents, node._locals):
-            parent.grad += graph.contribution(node, local, upstream)
+            # No gate case here: an inf or NaN upstream would have stopped this loop already.
+            parent.grad += local * upstream
             if not isfinite(parent.grad):
                 op = node._op.name if node._op else "leaf"
                 inputs = ", ".join(repr(p.data) for p in node._parents)
