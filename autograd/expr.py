@@ -137,13 +137,24 @@ def _one_line(text: str) -> str:
         raise ExpressionError(f"the expression must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
-    stripped = text.strip()
+    # A tab is white space, as in Python; one space for one tab keeps every column in place.
+    stripped = text.strip().replace("\t", " ")
     if not stripped:
         raise ExpressionError("the expression is empty")
     for i, char in enumerate(stripped):
-        if not char.isprintable():
-            raise ExpressionError(f"the expression must be one line of text; found {char!r}", stripped, i + 1)
+        if char in _LINE_BREAKS:
+            raise ExpressionError(
+                f"the expression must be one line of text; found a line break {char!r}", stripped, i + 1
+            )
+        if not char.isprintable() and char != " ":
+            raise ExpressionError(
+                f"the expression must be one line of printable text; found {char!r}", stripped, i + 1
+            )
     return stripped
+
+
+# What str.splitlines() splits at: the characters that end a line.
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def _check(node: ast.AST, text: str, names: Collection[str]) -> None:

@@ -246,3 +246,24 @@ def test_bindings(text: str, expected: tuple[str, float]) -> None:
 def test_bad_bindings_are_refused(text: str, message: str) -> None:
     with pytest.raises(ExpressionError, match=message):
         parse_binding(text)
+
+
+def test_a_tab_is_white_space_as_in_python() -> None:
+    """A tab (pasted from an editor) was refused as "not one line"."""
+    inputs = _inputs(x=2.0, w=-3.0, b=6.88)
+    assert evaluate("tanh(x*w\t+ b)", inputs).data == evaluate("tanh(x*w + b)", inputs).data
+    assert evaluate("\tx *\tw\t", inputs).data == -6.0
+    with pytest.raises(ExpressionError) as caught:
+        evaluate("x\t+\tz", inputs)
+    assert "unknown name 'z'" in str(caught.value) and caught.value.column == 5
+    line, caret = caught.value.caret().splitlines()
+    assert line == "  x + z" and caret.index("^") == 2 + 4  # a tab is one column, the caret stays under z
+
+
+@pytest.mark.parametrize(
+    ("text", "what"), [("x\nw", "a line break"), ("x\rw", "a line break"), ("x\x00", "'\\x00'")]
+)
+def test_line_breaks_and_other_control_characters_are_still_refused(text: str, what: str) -> None:
+    with pytest.raises(ExpressionError, match="one line") as caught:
+        evaluate(text, _inputs(x=1.0, w=2.0))
+    assert what in str(caught.value) and caught.value.column == 2
