@@ -114,7 +114,7 @@ def _floored_log(x: float) -> float:
     return max(math.log(x), _LOG_FLOOR) if x > 0.0 else _LOG_FLOOR
 
 
-def _bce_at_the_clamp(p: Value, y: float) -> Value:
+def _bce_at_the_clamp(p: Value, y: Any) -> Value:
     """PyTorch's BCELoss term where p(1 − p) < ε: value and gradient, with p kept in the graph.
 
     Its value c is −[y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100)] and its gradient g
@@ -122,15 +122,27 @@ def _bce_at_the_clamp(p: Value, y: float) -> Value:
     or 1, while no log is floored; 0 once one is).
     A node with that value and that gradient is the tangent line c + g·(p − p₀) at the
     current p₀: p − p₀ is 0 with derivative 1, so the node's value is exactly c and its
-    ∂/∂p exactly g. A target given as a Value gets no gradient here (PyTorch's BCELoss has
-    none for its target at all).
+    ∂/∂p exactly g. A target given as a Value gets PyTorch's ∂/∂y = ln(1 − p) − ln p (not
+    floored) the same way, through h·(y − y₀); at p = 0 or 1 exactly, where PyTorch's is
+    ±inf (which no node can carry: inf·0 is nan), it gets ±100, the slope of c in y.
     """
-    q = p.data
-    value = -(y * _floored_log(q) + (1.0 - y) * (math.log1p(-q) if q < 1.0 else _LOG_FLOOR))
-    slope = (q - y) / _EPSILON
+    q, target = p.data, _number(y)
+    value = -(target * _floored_log(q) + (1.0 - target) * (math.log1p(-q) if q < 1.0 else _LOG_FLOOR))
+    slope = (q - target) / _EPSILON
     tangent = value + slope * (p - q)
+    if isinstance(y, Value):
+        tangent = tangent + _bce_target_slope(q) * (y - target)
     tangent.label = "clamped"
     return tangent
+
+
+def _bce_target_slope(q: float) -> float:
+    """∂/∂y of the clamped term at p = q: PyTorch's ln(1 − p) − ln p, or ±100 at p = 0 or 1."""
+    if q == 0.0:
+        return -_LOG_FLOOR
+    if q == 1.0:
+        return _LOG_FLOOR
+    return math.log1p(-q) - math.log(q)
 
 
 def bce(probabilities: Predictions, targets: Targets) -> Value:
@@ -146,6 +158,11 @@ def bce(probabilities: Predictions, targets: Targets) -> Value:
     p = 0 and y = 1: p stays in the graph, and a confidently wrong output is pushed back
     hard instead of getting no gradient. Elsewhere it is the formula above, whose gradient
     is (p − y)/(p(1 − p)).
+
+    A target given as a Value gets PyTorch's gradient too, ∂L/∂y = ln(1 − p) − ln p per
+    sample, also when it is exactly 0 or 1 (a plain-number 0 or 1 drops its zero-weighted
+    log from the graph, a Value does not); only at p = 0 or 1 exactly, where PyTorch's is
+    ±inf, it is ±100, the slope of the floored loss in y.
     """
 
     def term(p: Value, y: Any, i: int) -> Value:
@@ -159,12 +176,14 @@ def bce(probabilities: Predictions, targets: Targets) -> Value:
         if not 0.0 <= target <= 1.0:
             raise ValueError(f"bce: targets must lie in [0, 1], got {target!r} at index {i}")
         if q * (1.0 - q) < _EPSILON:  # PyTorch's clamp, tested in the same float expression
-            return _bce_at_the_clamp(p, target)
-        # a term weighted by 0 is left out, so for y = 1 the graph reads L = −ln p
-        if target == 1.0:
-            return -p.log()
-        if target == 0.0:
-            return -(1.0 - p).log()
+            return _bce_at_the_clamp(p, y)
+        # a term weighted by a plain 0 is left out, so for y = 1 the graph reads L = −ln p; a
+        # target Value stays in the graph, for its gradient ln(1 − p) − ln p (as in PyTorch)
+        if not isinstance(y, Value):
+            if target == 1.0:
+                return -p.log()
+            if target == 0.0:
+                return -(1.0 - p).log()
         weighted: Value = y * p.log() + (1.0 - y) * (1.0 - p).log()
         return -weighted
 
@@ -175,17 +194,19 @@ def bce_with_logits(logits: Predictions, targets: Targets) -> Value:
     """Binary cross-entropy on a raw score z (the logit, p = σ(z)), stable for any z.
 
     −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y·z, and softplus is computed
-    without overflow, so z = ±1000 is fine where ln σ(z) would be ln 0.
+    without overflow, so z = ±1000 is fine where ln σ(z) would be ln 0. A target given as
+    a Value gets PyTorch's gradient ∂L/∂y = −z per sample, also when it is exactly 0 or 1.
     """
 
     def term(z: Value, y: Any, i: int) -> Value:
         target = _number(y)
         if not 0.0 <= target <= 1.0:
             raise ValueError(f"bce_with_logits: targets must lie in [0, 1], got {target!r} at index {i}")
-        if target == 0.0:
-            return z.softplus()
-        if target == 1.0:
-            return z.softplus() - z
+        if not isinstance(y, Value):  # a target Value stays in the graph, for its gradient −z
+            if target == 0.0:
+                return z.softplus()
+            if target == 1.0:
+                return z.softplus() - z
         weighted: Value = y * z
         return z.softplus() - weighted
 

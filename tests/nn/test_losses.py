@@ -139,6 +139,55 @@ def test_bce_inside_the_clamp_is_the_notes_formula_node_for_node() -> None:
     assert p.grad == pytest.approx(-1 / 0.25, rel=1e-15)
 
 
+# inside the clamp and out; p = 0 and 1 exactly are below, as torch's target gradient is ±inf there
+TARGET_EDGES = [1e-300, 1e-13, 1e-6, 0.3, 0.9, 1 - 1e-6, 1 - 1e-13]
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+@pytest.mark.parametrize("p", TARGET_EDGES)
+def test_bce_gives_a_target_value_torchs_gradient(p: float, y: float) -> None:
+    # torch: ∂/∂y of −[y ln p + (1 − y) ln(1 − p)] is ln(1 − p) − ln p, also for y exactly 0 or 1
+    F = functional()
+    prediction, target = Value(p), Value(y)
+    loss = losses.bce([prediction], [target])
+    loss.backward()
+    t, ty = tensor([p]), tensor([y])
+    expected = F.binary_cross_entropy(t, ty)
+    expected.backward()
+    assert loss.data == pytest.approx(expected.item(), rel=1e-9, abs=1e-15)
+    assert prediction.grad == pytest.approx(t.grad.item(), rel=1e-8, abs=1e-300)
+    assert target.grad == pytest.approx(ty.grad.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+def test_bce_at_p_zero_or_one_gives_a_target_value_the_floored_slope(y: float) -> None:
+    # the loss −[y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100)] is linear in y with slope
+    # max(ln(1 − p), −100) − max(ln p, −100): +100 at p = 0 and −100 at p = 1 (torch's is ±inf,
+    # which no finite node value can carry: inf · 0 is nan)
+    for p, slope in [(0.0, 100.0), (1.0, -100.0)]:
+        target = Value(y)
+        loss = losses.bce([Value(p)], [target])
+        loss.backward()
+        assert loss.data == (100.0 * y if p == 0.0 else 100.0 * (1.0 - y))
+        assert target.grad == slope
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+@pytest.mark.parametrize("z", [-1000.0, -2.0, 0.3, 40.0, 1000.0])
+def test_bce_with_logits_gives_a_target_value_torchs_gradient(z: float, y: float) -> None:
+    # ∂/∂y of softplus(z) − y·z is −z, also for y exactly 0 or 1
+    F = functional()
+    logit, target = Value(z), Value(y)
+    loss = losses.bce_with_logits([logit], [target])
+    loss.backward()
+    t, ty = tensor([z]), tensor([y])
+    expected = F.binary_cross_entropy_with_logits(t, ty)
+    expected.backward()
+    assert loss.data == pytest.approx(expected.item(), rel=1e-12, abs=1e-15)
+    assert logit.grad == pytest.approx(t.grad.item(), rel=1e-12, abs=1e-15)
+    assert target.grad == pytest.approx(ty.grad.item(), rel=1e-15) == -z
+
+
 def test_bce_rejects_scores_outside_zero_one() -> None:
     with pytest.raises(
         ValueError, match=r"probabilities must lie in \[0, 1\], got 1.5 at index 1.*bce_with_logits"
