@@ -155,7 +155,7 @@ def seed(root: Value, order: Iterable[Value]) -> list[tuple[Value, float, object
     gets ∂root/∂root = 1 (a leaf root adds 1, as leaves accumulate). Returns every node's
     ``(node, grad, backward mark)`` from before, which ``restore`` puts back exactly.
     """
-    saved = [(node, node.grad, node._ran) for node in order]
+    saved = snapshot(order)
     for node, _, _ in saved:
         node._ran = True
         if node._parents:
@@ -165,6 +165,11 @@ def seed(root: Value, order: Iterable[Value]) -> list[tuple[Value, float, object
     else:
         root.grad += 1.0
     return saved
+
+
+def snapshot(order: Iterable[Value]) -> list[tuple[Value, float, object]]:
+    """Every node's ``(node, grad, backward mark)`` as it is now, for ``restore``."""
+    return [(node, node.grad, node._ran) for node in order]
 
 
 def restore(saved: Iterable[tuple[Value, float, object]]) -> None:

@@ -4,12 +4,17 @@ Each is re-entrant: it keeps a stack of the values it replaced, so the same inst
 may be entered again before it is left (a recursive function decorated with
 ``@no_grad()``, one ``scope`` object entered on every call of a neuron), and each exit
 restores exactly what its own entry found.
+
+The switches are the process's, not each thread's as in PyTorch: ``no_grad`` in one
+thread holds in all of them. The engine is made for one thread at a time.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import functools
+import inspect
+from collections.abc import Callable, Generator
 from typing import Any, ClassVar, TypeVar, overload
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +75,37 @@ class _Switch(contextlib.ContextDecorator):
                 f"use `with {cls.__name__}():`, `@{cls.__name__}()` or `@{cls.__name__}`"
             )
         return cls()(function)
+
+    def __call__(self, function: F) -> F:
+        """Decorate ``function``; a generator function gets the switch each time it resumes,
+        as with PyTorch's decorators (a plain ``with`` around its ``yield`` would also cover
+        the caller's code between resumes, and the switch would leak)."""
+        if not inspect.isgeneratorfunction(function):
+            return super().__call__(function)
+
+        @functools.wraps(function)
+        def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            inner = function(*args, **kwargs)
+            try:
+                with self:
+                    answer = inner.send(None)
+                while True:
+                    try:
+                        sent = yield answer
+                    except GeneratorExit:
+                        with self:
+                            inner.close()
+                        raise
+                    except BaseException as error:
+                        with self:
+                            answer = inner.throw(error)
+                    else:
+                        with self:
+                            answer = inner.send(sent)
+            except StopIteration as finished:
+                return finished.value
+
+        return generator  # type: ignore[return-value]
 
     def __enter__(self) -> None:
         self._previous.append(getattr(mode, self._switch))

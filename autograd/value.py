@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import math
 import os
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import SupportsFloat, Union
@@ -38,6 +39,12 @@ def _node(data: float, local_grads: tuple[float, ...], parents: tuple[Value, ...
         node._parents = parents
         node._locals = local_grads
         return node
+    origin = _user_frames() if mode.anomaly else ""
+    if mode.anomaly and not math.isfinite(data):  # under no_grad too: a NaN is one wherever it is made
+        inputs = ", ".join(repr(p.data) for p in parents)
+        raise AnomalyError(
+            f"{op.name}: produced a non-finite value {data!r} from inputs ({inputs}), created at:\n{origin}"
+        )
     if not mode.grad_enabled:
         node._op = None
         node._parents = ()
@@ -46,13 +53,7 @@ def _node(data: float, local_grads: tuple[float, ...], parents: tuple[Value, ...
     node._op = op
     node._parents = parents
     node._locals = local_grads
-    node._origin = _user_frames()
-    if not math.isfinite(data):
-        inputs = ", ".join(repr(p.data) for p in parents)
-        raise AnomalyError(
-            f"{op.name}: produced a non-finite value {data!r} from inputs ({inputs}), "
-            f"created at:\n{node._origin}"
-        )
+    node._origin = origin
     return node
 
 
@@ -114,7 +115,19 @@ def _constant(x: float) -> Value:
 
 
 def _is_number(x: object) -> bool:
-    return isinstance(x, (int, float)) or (not isinstance(x, (str, bytes)) and hasattr(x, "__float__"))
+    """An int, a float or anything one number converts from (NumPy scalars, Fraction), but
+    not a NumPy array of several: ``v * array`` is then left to NumPy, elementwise, as
+    ``array * v`` already is."""
+    if isinstance(x, (int, float)):
+        return True
+    return not isinstance(x, (str, bytes)) and hasattr(x, "__float__") and not getattr(x, "ndim", 0)
+
+
+def _parameter(x: object, op: str, name: str, hint: str = "") -> float:
+    """A plain number bound into an op (leaky_relu's slope, elu's α), or a TypeError naming it."""
+    if isinstance(x, Value) or not _is_number(x):
+        raise TypeError(f"{op}: {name} must be a number, got {type(x).__name__}{hint}")
+    return float(x)  # type: ignore[arg-type]  # a number, checked above
 
 
 def _unary(x: Value, op: Op) -> Value:
@@ -162,6 +175,11 @@ def _arithmetic(op: Op, name: str, reflected: bool = False) -> Callable[[Value, 
         node._locals = local_grads
         return node
 
+    # The name tracebacks and cProfile show is the code object's: one per dunder, not "arithmetic".
+    if sys.version_info >= (3, 11):
+        arithmetic.__code__ = arithmetic.__code__.replace(co_name=name, co_qualname=f"Value.{name}")
+    else:
+        arithmetic.__code__ = arithmetic.__code__.replace(co_name=name)
     arithmetic.__name__ = name
     arithmetic.__qualname__ = f"Value.{name}"
     arithmetic.__doc__ = (
@@ -299,7 +317,8 @@ class Value:
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
         """Leaky ReLU: x if x > 0 else slope·x; derivative 1 or slope (slope at 0)."""
-        return _unary(self, OPS["leaky_relu"].bind(slope=float(slope)))
+        slope = _parameter(slope, "leaky_relu", "slope", "; for a slope that learns, use prelu(alpha)")
+        return _unary(self, OPS["leaky_relu"].bind(slope=slope))
 
     def prelu(self, alpha: Value | float) -> Value:
         """Parametric ReLU: x if x > 0 else α·x, where α is a Value that learns its own gradient
@@ -312,7 +331,7 @@ class Value:
 
     def elu(self, alpha: float = 1.0) -> Value:
         """ELU: x if x > 0 else α(e^x − 1); derivative 1 or α·e^x."""
-        return _unary(self, OPS["elu"].bind(alpha=float(alpha)))
+        return _unary(self, OPS["elu"].bind(alpha=_parameter(alpha, "elu", "alpha")))
 
     def swish(self) -> Value:
         """Swish (SiLU): x·σ(x)."""

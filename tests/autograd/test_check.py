@@ -42,3 +42,17 @@ def test_a_nan_gradient_fails() -> None:
 def test_f_must_return_a_value() -> None:
     with pytest.raises(TypeError, match="float"):
         autograd.gradcheck(lambda x: 1.0, [1.0])  # type: ignore[arg-type,return-value]
+
+
+def test_gradcheck_leaves_every_gradient_as_it_found_it() -> None:
+    """As PyTorch's: the Values f uses from outside (a model's weights) keep their gradients."""
+    w, h = Value(1.5, label="w"), Value(0.5)
+    w.grad, h.grad = 2.0, 1.0
+    assert autograd.gradcheck(lambda x: (x * w + h).tanh(), [0.3])
+    assert (w.grad, h.grad, w.backward_ran, h.backward_ran) == (2.0, 1.0, False, False)
+
+
+@pytest.mark.parametrize("bad", ["3", None, [1.0]])
+def test_gradcheck_names_an_input_that_is_not_a_number(bad: object) -> None:
+    with pytest.raises(TypeError, match=f"input 1 must be a number or a Value, got {type(bad).__name__}"):
+        autograd.gradcheck(lambda a, b: a * b, [1.0, bad])  # type: ignore[list-item]

@@ -140,3 +140,52 @@ def test_entering_a_scope_returns_the_full_path_and_an_empty_name_adds_nothing()
         assert layer == here == "layers.1"
     with autograd.scope("") as top:
         assert top == ""
+
+
+def test_anomaly_mode_checks_ops_under_no_grad_too() -> None:
+    with autograd.detect_anomaly(), autograd.no_grad(), pytest.raises(AnomalyError, match=r"mul.*inf"):
+        Value(math.inf) * 0.0
+
+
+def test_no_grad_on_a_generator_function_covers_its_body_and_not_the_caller_between_resumes() -> None:
+    """As PyTorch's decorators: the switch holds while the generator runs, each time it resumes."""
+    x = Value(2.0)
+    seen: list[bool] = []
+
+    @autograd.no_grad
+    def doubled(n: int):  # type: ignore[no-untyped-def]
+        for _ in range(n):
+            seen.append(autograd.is_grad_enabled())
+            sent = yield x * 2
+            seen.append(sent)
+
+    made = doubled(2)
+    first = next(made)
+    between = x * 3  # the caller's own code, between two resumes
+    second = made.send("hello")
+    with pytest.raises(StopIteration):
+        made.send("bye")
+    assert first.is_leaf and second.is_leaf and not between.is_leaf
+    assert seen == [False, "hello", False, "bye"]
+    assert autograd.is_grad_enabled()
+
+
+def test_closing_or_throwing_into_a_decorated_generator_runs_its_cleanup_under_the_switch() -> None:
+    cleanup: list[bool] = []
+
+    @autograd.no_grad()
+    def numbers():  # type: ignore[no-untyped-def]
+        try:
+            while True:
+                try:
+                    yield 1
+                except ValueError:
+                    cleanup.append(autograd.is_grad_enabled())
+        finally:
+            cleanup.append(autograd.is_grad_enabled())
+
+    made = numbers()
+    next(made)
+    assert made.throw(ValueError("caught inside")) == 1
+    made.close()
+    assert cleanup == [False, False] and autograd.is_grad_enabled()

@@ -326,3 +326,35 @@ def test_a_dropped_graph_is_freed_without_the_cyclic_collector() -> None:
 
 def test_nodes_have_slots() -> None:
     assert not hasattr(Value(1.0), "__dict__")
+
+
+def test_a_numpy_array_on_either_side_is_left_to_numpy_elementwise() -> None:
+    v = Value(2.0)
+    for product in (v * np.array([1.0, 3.0]), np.array([1.0, 3.0]) * v):
+        assert product.shape == (2,) and [p.data for p in product] == [2.0, 6.0]
+    assert (v * np.float64(3.0)).data == 6.0 and (v * np.array(3.0)).data == 6.0  # one number: one node
+    with pytest.raises(TypeError, match="cannot compare a Value with ndarray"):
+        _ = v < np.array([1.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda v: v.leaky_relu("0.2"), "leaky_relu: slope must be a number, got str"),
+        (lambda v: v.leaky_relu(Value(0.2)), "got Value; for a slope that learns, use prelu"),
+        (lambda v: v.elu(None), "elu: alpha must be a number, got NoneType"),
+    ],
+)
+def test_a_bound_number_that_is_not_one_names_the_op_and_the_parameter(make, message: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TypeError, match=message):
+        make(Value(-1.0))
+
+
+def test_tracebacks_name_each_arithmetic_dunder() -> None:
+    import traceback
+
+    with pytest.raises(ZeroDivisionError) as caught:
+        Value(1.0) / Value(0.0)
+    frames = [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)]
+    assert "__truediv__" in frames and "arithmetic" not in frames
+    assert Value.__rsub__.__code__.co_name == "__rsub__"
