@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Callable, Iterable, Sequence, Sized
 from typing import Any
 
@@ -38,7 +39,7 @@ _EPSILON = 1e-12
 
 
 def _as_list(items: object, what: str, name: str) -> list[Any]:
-    if isinstance(items, (Value, int, float)):
+    if _is_number(items):  # one sample, numpy's scalars (np.float32, np.int64) included
         return [items]
     if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
         raise TypeError(
@@ -50,6 +51,13 @@ def _as_list(items: object, what: str, name: str) -> list[Any]:
 def _is_number(item: object) -> bool:
     # numbers.Real (checked last, it is the slow one) also admits numpy's scalars such as np.int64
     return isinstance(item, (Value, int, float, numbers.Real))
+
+
+def _class_index(target: object) -> int | None:
+    """``target`` as an int if it is a whole number (numpy's np.int64 too), not a truth value."""
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        return None
+    return operator.index(target)
 
 
 def _shape(item: object) -> str:
@@ -239,10 +247,11 @@ def cross_entropy(
     """Categorical cross-entropy over logits: L = −(1/n) Σ ln softmax(zᵢ)[yᵢ].
 
     ``logits``: one list of class scores per sample (or one list for one sample, with an
-    int target); ``targets``: the index of each sample's class. Uses ``log_softmax``, so
-    large scores do not overflow. Give it a linear output layer, not a softmax one.
+    int target); ``targets``: the index of each sample's class, an int (numpy's integers
+    such as np.int64 too, not a bool). Uses ``log_softmax``, so large scores do not
+    overflow. Give it a linear output layer, not a softmax one.
     """
-    if isinstance(targets, int) and not isinstance(targets, bool):
+    if _class_index(targets) is not None:
         rows: list[Any] = [logits]
         classes: list[Any] = [targets]
     else:
@@ -267,7 +276,8 @@ def cross_entropy(
                         f"cross_entropy: sample {i}'s class score {j} is {_shape(score)}; each "
                         "sample's logits must be one flat list of Values or numbers"
                     )
-            if isinstance(target, bool) or not isinstance(target, int) or not 0 <= target < len(row):
+            index = _class_index(target)
+            if index is None or not 0 <= index < len(row):
                 one_hot = (
                     " (for a one-hot target, pass the index of its 1)" if isinstance(target, list) else ""
                 )
@@ -275,7 +285,7 @@ def cross_entropy(
                     f"cross_entropy: target {target!r} at index {i} is not a class index "
                     f"in 0 … {len(row) - 1}{one_hot}"
                 )
-            terms.append(-log_softmax(row)[target])
+            terms.append(-log_softmax(row)[index])
         loss = autograd.sum(terms) / len(terms)
         loss.label = "L"
     return loss

@@ -250,6 +250,24 @@ def test_cross_entropy_of_one_sample_takes_an_int_target() -> None:
     check_against_torch(losses.cross_entropy(logits, 3), logits, F.cross_entropy(t, torch.tensor([3])), t)
 
 
+def test_cross_entropy_takes_numpy_class_indices() -> None:
+    np = pytest.importorskip("numpy")  # np.array(y)'s items, as fit hands them on, are np.int64
+    torch = pytest.importorskip("torch")
+    F = functional()
+    rows = [values(row) for row in BATCH]
+    t = tensor(BATCH)
+    expected = F.cross_entropy(t, torch.tensor(CLASSES))
+    ours = losses.cross_entropy(rows, list(np.array(CLASSES)))
+    check_against_torch(ours, [v for row in rows for v in row], expected, t)
+    logits = values([-1.0, 0.0, 3.0, 5.0])  # one sample, its class a single np.int64
+    t = tensor([[-1.0, 0.0, 3.0, 5.0]])
+    expected = F.cross_entropy(t, torch.tensor([3]))
+    check_against_torch(losses.cross_entropy(logits, np.int64(3)), logits, expected, t)
+    for flag in (True, np.bool_(True)):  # a truth value is no class index
+        with pytest.raises(ValueError, match=r"target (np\.)?True_? at index 0 is not a class index"):
+            losses.cross_entropy([values([1.0, 2.0])], [flag])
+
+
 def test_cross_entropy_names_a_bad_class_index() -> None:
     with pytest.raises(ValueError, match="target 3 at index 1 is not a class index in 0 … 2"):
         losses.cross_entropy([values([1, 2, 3]), values([1, 2, 3])], [0, 3])
@@ -366,3 +384,11 @@ def test_numpy_scalars_are_numbers_too() -> None:
     np = pytest.importorskip("numpy")  # the rows of np.array(y), as fit hands them on
     assert losses.mse(values([1.0, 2.0]), list(np.array([0.0, 0.0]))).data == pytest.approx(2.5)
     assert losses.hinge(values([0.5, -2.0]), list(np.array([1, -1]))).data == pytest.approx(0.25)
+
+
+def test_a_single_numpy_scalar_is_one_sample() -> None:
+    np = pytest.importorskip("numpy")
+    # (0.5 − 1)² = 0.25 whichever side is numpy's; 0.5 and 1 are exact in float32
+    assert losses.mse(np.float32(0.5), np.int64(1)).data == 0.25
+    assert losses.mse(Value(0.5), np.float32(1.0)).data == 0.25
+    assert losses.mae(np.float64(0.5), np.int32(1)).data == 0.5

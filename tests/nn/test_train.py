@@ -234,3 +234,15 @@ def test_fit_takes_numpy_arrays_as_sklearn_gives_them() -> None:
         return fit(model, samples, targets, "hinge", epochs=2, progress=False).loss  # type: ignore[arg-type]
 
     assert run(np.array(X), np.array(y)) == run(X, y)
+
+
+def test_fit_with_cross_entropy_takes_numpy_arrays() -> None:
+    np = pytest.importorskip("numpy")
+    X, y = data.spirals(n_per_class=4, classes=3, seed=0)
+
+    def run(samples: object, targets: object) -> list[float]:
+        model = MLP(2, [8, 3], seed=0)
+        history = fit(model, samples, targets, "cross_entropy", epochs=2, progress=False)  # type: ignore[arg-type]
+        return history.loss + history["accuracy"]
+
+    assert run(np.array(X), np.array(y)) == run(X, y)
