@@ -220,9 +220,19 @@ def save_graph(root: Value | Sequence[Value] | Any, path: str | os.PathLike[str]
 def writable_target(path: str | os.PathLike[str]) -> Path:
     """``path`` if ``save_graph`` can write it: a known extension in an existing, writable directory.
 
-    Raises ``ValueError`` for an unknown extension, ``OSError`` for a bad place.
+    Raises ``ValueError`` for an empty path, one ending in a separator (a directory's
+    name, which ``Path`` would silently drop) or an unknown extension; ``OSError`` for a bad place.
     """
-    target = Path(path)
+    text = os.fspath(path)
+    if not text:
+        raise ValueError("save_graph: the output path is empty; give a file name such as graph.png")
+    separators = tuple(sep for sep in (os.sep, os.altsep) if sep)
+    if text.endswith(separators):
+        raise ValueError(
+            f"save_graph: {text!r} ends with {text[-1]!r}, so it names a directory, not a file; "
+            f"drop the {text[-1]!r} or add a file name such as graph.png"
+        )
+    target = Path(text)
     suffix = target.suffix.lower()
     if suffix not in SOURCE_SUFFIXES and suffix[1:] not in RENDERED_FORMATS:
         known = ", ".join([f".{f}" for f in RENDERED_FORMATS] + list(SOURCE_SUFFIXES))

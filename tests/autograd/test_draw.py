@@ -22,7 +22,14 @@ from hypothesis import HealthCheck, given, settings
 
 import autograd
 from autograd import Value, chain_rule, draw, save_graph, scope
-from autograd.draw import GREY, HIGHLIGHT_COLOR, NOT_RUN_YET, GraphTooLargeError, GraphvizNotFoundError
+from autograd.draw import (
+    GREY,
+    HIGHLIGHT_COLOR,
+    NOT_RUN_YET,
+    GraphTooLargeError,
+    GraphvizNotFoundError,
+    writable_target,
+)
 from autograd.graph import topological_order
 from tests.autograd.programs import programs, run_autograd
 from tests.golden.cases import DOT_CASES, GOLDEN, neuron, scoped_network, square
@@ -618,6 +625,21 @@ def test_save_graph_refuses_bad_paths_before_drawing(tmp_path: Path) -> None:
     (tmp_path / "dir.png").mkdir()
     with pytest.raises(IsADirectoryError, match="is a directory"):
         save_graph(y, tmp_path / "dir.png")
+
+
+def test_save_graph_refuses_a_trailing_separator_and_names_an_empty_path(tmp_path: Path) -> None:
+    """``exist.png/`` names a directory, yet Path dropped the slash and exist.png was written;
+    ``""`` was reported as "cannot tell the format of '.'"."""
+    y = neuron()
+    (tmp_path / "exist.png").write_bytes(b"the picture from before")
+    for name in ("exist.png/", "new.png/"):
+        with pytest.raises(ValueError, match=r"ends with '/', so it names a directory, not a file"):
+            save_graph(y, f"{tmp_path}/{name}")
+    assert (tmp_path / "exist.png").read_bytes() == b"the picture from before"
+    assert [p.name for p in tmp_path.iterdir()] == ["exist.png"]
+    with pytest.raises(ValueError, match="the output path is empty") as caught:
+        writable_target("")
+    assert "'.'" not in str(caught.value)
 
 
 def test_save_graph_names_a_directory_it_cannot_write_in() -> None:
