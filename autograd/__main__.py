@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -44,7 +45,13 @@ def notes_forward_pass() -> dict[str, Value]:
 
 def demo(out: str = "demo.png") -> None:
     """The notes' forward pass, the gradients of every weight and bias, the chain rule for
-    w4 as the notes write it, one weight update, and the picture."""
+    w4 as the notes write it, one weight update, and the picture.
+
+    A bad ``out`` (unknown extension, missing folder, a directory) raises ``ValueError`` /
+    ``OSError`` before anything is printed or written; only a missing Graphviz ``dot``
+    program is a soft failure: the demo then ends with a note and no picture.
+    """
+    writable_target(out)  # before any work, so a bad path costs nothing
     nodes = notes_forward_pass()
     loss = nodes["L"]
     print("Forward pass (the lecture notes' worked example)")
@@ -69,7 +76,7 @@ def demo(out: str = "demo.png") -> None:
     print(f"  = {new:.6g}: the slope is negative, so the weight grows")
     try:
         save_graph(loss, out, edge_derivatives=True)
-    except Exception as error:  # drawing is a bonus of the demo, never its failure
+    except GraphvizNotFoundError as error:  # the numbers are the demo; the picture needs a program
         print(f"\n(no picture: {error})")
     else:
         print(f"\nComputation graph written to {out}")
@@ -82,11 +89,20 @@ EXIT_NO_GRAPHVIZ = 1
 EXPR_HELP = f"""\
 EXPR uses numbers, the names given with --let, + - * / **, parentheses and the
 functions {", ".join(expr.FUNCTIONS)}.
-It is checked against a whitelist and never run as Python. An EXPR that starts
-with "-" needs a leading space: " -x*w".
+It is checked against a whitelist and never run as Python.
+
+EXPR comes first: --let takes every word after it, so in --let x=1 "x*2" the
+"x*2" is read as one more input. Put EXPR before the options, or end them with
+"--" and put EXPR last: trace --let x=1 --wrt x -- "x*2". An EXPR that starts
+with "-" would be read as an option: put "--" before it, after the options
+(trace --let x=1 w=2 --wrt x -- "-x*w"), or start it with a space (" -x*w").
 
 exit status: 0 done; 2 bad EXPR, --let, --wrt or output path (nothing is written);
 1 Graphviz's dot program is missing (a .dot or .gv file needs no program)."""
+
+DEMO_EXIT = """\
+exit status: 0 done (without Graphviz's dot program the picture is skipped, with a note);
+2 bad --out path (nothing is written)."""
 
 DRAW_EXAMPLES = """\
   python -m autograd draw "tanh(x*w + b)" --let x=2 w=-3 b=6.88 --out graph.png
@@ -144,9 +160,10 @@ def draw_command(args: argparse.Namespace) -> None:
     root, inputs = _build(args.expression, args.let)
     focus = None
     if args.focus is not None:
-        if args.focus not in inputs:
+        name = expr.normal_name(args.focus)  # as --let's names: a full-width ｘ is x
+        if name not in inputs:
             raise _Refused(f"--focus {args.focus}: not a name given with --let ({_names(inputs)})")
-        focus = inputs[args.focus]
+        focus = inputs[name]
     root.backward()
     try:
         written = save_graph(
@@ -154,7 +171,7 @@ def draw_command(args: argparse.Namespace) -> None:
         )
     except (OSError, ValueError) as error:
         raise _Refused(str(error)) from None
-    print(f"{root.label} = {args.expression.strip()} = {root.data:.6g}")
+    print(f"{root.label} = {' '.join(args.expression.split())} = {root.data:.6g}")
     for name, value in inputs.items():
         print(f"  ∂{root.label}/∂{name} = {value.grad:.6g}")
     print(f"graph written to {written}")
@@ -163,10 +180,11 @@ def draw_command(args: argparse.Namespace) -> None:
 def trace_command(args: argparse.Namespace) -> None:
     """Build EXPR and print ∂EXPR/∂wrt as the sum over paths of products of local derivatives."""
     root, inputs = _build(args.expression, args.let)
-    if args.wrt not in inputs:
+    wrt = expr.normal_name(args.wrt)  # as --let's names: a full-width ｘ is x
+    if wrt not in inputs:
         raise _Refused(f"--wrt {args.wrt}: not a name given with --let ({_names(inputs)})")
     root.backward()
-    print(chain_rule(root, inputs[args.wrt]))
+    print(chain_rule(root, inputs[wrt]))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -177,13 +195,23 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="{demo,draw,trace}")
-    demo_parser = commands.add_parser("demo", help="the lecture notes' worked example, forward and backward")
+    demo_parser = commands.add_parser(
+        "demo",
+        help="the lecture notes' worked example, forward and backward",
+        description="the lecture notes' worked example, forward and backward, and its picture",
+        epilog=DEMO_EXIT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     demo_parser.add_argument(
         "--out", default="demo.png", help="where to write the picture (default demo.png)"
     )
 
     draw_parser = _expression_command(
-        commands, "draw", "build EXPR, run backward, write its computation graph", DRAW_EXAMPLES
+        commands,
+        "draw",
+        "build EXPR, run backward, write its computation graph",
+        DRAW_EXAMPLES,
+        "[--out PATH] [--no-grads] [--edge-derivatives] [--focus NAME]",
     )
     draw_parser.add_argument(
         "--out", default="graph.png", help="PNG, SVG, PDF, or DOT source (.dot, .gv) by extension"
@@ -199,6 +227,7 @@ def _parser() -> argparse.ArgumentParser:
         "trace",
         "print ∂EXPR/∂NAME: the sum over paths of products of local derivatives",
         TRACE_EXAMPLES,
+        "--wrt NAME",
     )
     trace_parser.add_argument(
         "--wrt", required=True, metavar="NAME", help="the input to differentiate with respect to"
@@ -206,26 +235,68 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _expression_command(commands: Any, name: str, summary: str, examples: str) -> argparse.ArgumentParser:
+def _expression_command(
+    commands: Any, name: str, summary: str, examples: str, options: str
+) -> argparse.ArgumentParser:
     command: argparse.ArgumentParser = commands.add_parser(
         name,
         help=summary,
         description=summary,
+        usage=f"%(prog)s [-h] EXPR [--let NAME=NUMBER ...] {options}",  # EXPR first, as it must come
         epilog=f"examples:\n{examples}\n\n{EXPR_HELP}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.add_argument("expression", metavar="EXPR", help='the expression, e.g. "tanh(x*w + b)"')
+    # Optional to argparse only so that main can say why EXPR is missing (_missing_expression).
+    command.add_argument(
+        "expression", nargs="?", metavar="EXPR", help='the expression, e.g. "tanh(x*w + b)"; it comes first'
+    )
+    command.set_defaults(command_parser=command)
     command.add_argument(
         "--let", nargs="+", action="extend", default=[], metavar="NAME=NUMBER", help="the inputs: x=2 w=-3"
     )
     return command
 
 
+def _missing_expression(let: Sequence[str], unread: Sequence[str]) -> str:
+    """Why EXPR is missing, when the command line shows it: an EXPR read as an option
+    because it starts with "-", or one that ``--let`` took as one more input."""
+    for word in unread:
+        if word.startswith("-") and _is_expression(word):
+            return (
+                f"EXPR is missing: {word!r} starts with '-', so it was read as an option; "
+                f"put -- before it, after the options (... -- {word!r}), or start it with a space: ' {word}'"
+            )
+    for word in let:
+        if "=" not in word and _is_expression(word):
+            return (
+                f"EXPR is missing: --let took {word!r} as one of its NAME=NUMBER inputs; "
+                f"put EXPR first ({word!r} --let ...), or end the options with -- and put EXPR last"
+            )
+    return "the following arguments are required: EXPR"
+
+
+def _is_expression(text: str) -> bool:
+    """Python would read ``text`` as an expression (whether EXPR's whitelist allows it is checked later)."""
+    try:
+        ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unread = parser.parse_known_args(argv)
+    if args.command != "demo" and args.expression is None:
+        args.command_parser.error(_missing_expression(args.let, unread))
+    if unread:
+        parser.error(f"unrecognized arguments: {' '.join(unread)}")  # as parse_args says it
     if args.command == "demo":
-        demo(args.out)
+        try:
+            demo(args.out)
+        except (OSError, ValueError) as error:
+            print(f"{parser.prog} demo: error: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         return 0
     command = draw_command if args.command == "draw" else trace_command
     try:

@@ -332,10 +332,19 @@ def _apply(node: ast.expr, inputs: list[Value]) -> Value:
 # ----------------------------------------------------------------------------- --let
 
 
+def normal_name(text: str) -> str:
+    """A name as Python's parser reads it (NFKC: a full-width ｘ is x), without surrounding spaces.
+
+    ``--let``, ``--wrt`` and ``--focus`` all pass through here, so a name typed the same
+    way everywhere is the same name, as it is inside EXPR.
+    """
+    return unicodedata.normalize("NFKC", text.strip())
+
+
 def parse_binding(text: str) -> tuple[str, float]:
     """``x=2`` → (``"x"``, 2.0): one ``--let`` binding of a name to a finite number."""
     name, equals, number = text.partition("=")
-    name = unicodedata.normalize("NFKC", name.strip())  # as Python's parser reads names
+    name = normal_name(name)
     if not equals or not name:
         raise ExpressionError(f"--let {text!r}: expected name=number, such as x=2 or w=-3")
     if not name.isidentifier() or keyword.iskeyword(name):

@@ -242,3 +242,97 @@ def test_bad_output_paths_exit_2_before_any_work(
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adir.png", "file.txt"]
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [("exist.png/", "so it names a directory, not a file"), ("", "the output path is empty")],
+)
+@pytest.mark.parametrize("command", ["draw", "demo"])
+def test_a_trailing_separator_or_an_empty_out_exits_2_and_writes_nothing(
+    out: str, message: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--out exist.png/`` wrote exist.png and exited 0; ``--out ""`` spoke of the format of '.'."""
+    (tmp_path / "exist.png").write_bytes(b"before")
+    target = f"{tmp_path}/{out}" if out else out
+    args = ["draw", *NEURON] if command == "draw" else ["demo"]
+    assert main([*args, "--out", target]) == EXIT_BAD_INPUT
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["exist.png"]
+    assert (tmp_path / "exist.png").read_bytes() == b"before"
+
+
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("missing/demo.png", "does not exist"),
+        ("demo.txt", "use one of .png, .svg, .pdf, .dot, .gv"),
+        ("adir.png", "is a directory"),
+    ],
+)
+def test_demo_with_a_bad_out_exits_2_on_stderr_and_writes_nothing(
+    out: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--help promises exit 2 for a bad output path; the demo printed "(no picture: …)" and exited 0."""
+    (tmp_path / "adir.png").mkdir()
+    assert main(["demo", "--out", str(tmp_path / out)]) == EXIT_BAD_INPUT
+    captured = capsys.readouterr()
+    assert captured.err.startswith("python -m autograd demo: error: save_graph: ") and message in captured.err
+    assert captured.out == ""  # refused before any work
+    assert [p.name for p in tmp_path.iterdir()] == ["adir.png"]
+
+
+def test_demo_without_dot_still_prints_its_numbers_and_exits_0(tmp_path: Path) -> None:
+    """The one soft failure left: no Graphviz program means no picture, with a note."""
+    env = {**os.environ, "PATH": str(tmp_path)}  # no dot on it
+    done = run("demo", "--out", str(tmp_path / "demo.png"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "(no picture: " in done.stdout and "∂L/∂w4 = " in done.stdout
+    assert not (tmp_path / "demo.png").exists()
+
+
+def test_wrt_and_focus_are_read_as_let_reads_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A full-width ｘ given to --let is x (NFKC, as Python reads names); --wrt ｘ was not."""
+    assert main(["trace", "x*y", "--let", "ｘ=2", "y=3", "--wrt", "ｘ"]) == 0
+    assert "∂f/∂x = 3" in capsys.readouterr().out
+    assert (
+        main(["draw", "x*y", "--let", "ｘ=2", "y=3", "--focus", "ｘ", "--out", str(tmp_path / "g.dot")]) == 0
+    )
+    assert "graph written to" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--let", "x=1", "x*2", "--wrt", "x"],
+            "--let took 'x*2' as one of its NAME=NUMBER inputs; put EXPR first",
+        ),
+        (
+            ["-x*w", "--let", "x=1", "w=2", "--wrt", "x"],
+            "'-x*w' starts with '-', so it was read as an option",
+        ),
+        (["--wrt", "x"], "the following arguments are required: EXPR"),
+    ],
+)
+def test_a_missing_expr_says_why(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--let x=1 "x*2"`` swallowed EXPR and an EXPR starting with '-' was taken for an option;
+    argparse only said "the following arguments are required: EXPR"."""
+    with pytest.raises(SystemExit) as refused:
+        main(["trace", *args])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "usage: python -m autograd trace [-h] EXPR [--let" in err
+
+
+def test_the_ways_out_the_help_gives_work(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trace", "--let", "x=1", "w=2", "--wrt", "x", "--", "-x*w"]) == 0
+    assert main(["trace", " -x*w", "--let", "x=1", "w=2", "--wrt", "x"]) == 0
+    assert main(["trace", "--let", "x=1", "--wrt", "x", "--", "x*2"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("= -2") >= 2 and "= 2" in out
+    help_text = run("trace", "--help").stdout
+    assert "EXPR comes first" in help_text and '-- "-x*w"' in help_text
