@@ -17,7 +17,7 @@ from autograd import Value
 from . import losses, optim
 from ._checks import count, lookup
 from .init import Seed, rng
-from .layers import Perceptron
+from .layers import MLP, Layer, Neuron, Perceptron
 from .module import Module
 
 Output = Value | list[Value]
@@ -28,6 +28,10 @@ Metric = Callable[[Sequence[Any], Sequence[Any]], float]
 
 _PROBABILITY_LOSSES = frozenset({losses.bce, losses.mse, losses.mae})
 """Losses whose single output reads as a probability or a 0/1 value: accuracy thresholds it at 0.5."""
+_LOGIT_LOSSES = frozenset({losses.bce_with_logits, losses.hinge, losses.cross_entropy})
+"""Losses whose single output is a raw score: accuracy thresholds it at 0 (hinge reads the sign)."""
+_PROBABILITY_OUTPUTS = frozenset({"sigmoid"})
+"""Output activations whose value is a probability: with a loss of one's own, accuracy thresholds at 0.5."""
 _REGRESSION_LOSSES = frozenset({losses.mse, losses.mae})
 """Losses for real-valued targets, where accuracy means nothing unless asked for (0/1 targets by mse)."""
 
@@ -136,13 +140,31 @@ def _train_on_batch(
     return loss.data, [out.data if isinstance(out, Value) else [o.data for o in out] for out in outputs]
 
 
-def _metric(metric: str | Metric, loss_fn: Callable[..., Value]) -> tuple[str, Metric]:
+def _threshold(loss_fn: Callable[..., Value], model: Module) -> float:
+    """Where accuracy splits one output into 0 and 1: 0.5 for a probability (bce) or a 0/1
+    regression (mse, mae), 0 for a logit (bce_with_logits). For a loss of one's own, the
+    model's output activation says which: 0.5 after a sigmoid, else 0 (linear, tanh)."""
+    if loss_fn in _PROBABILITY_LOSSES:
+        return 0.5
+    if loss_fn in _LOGIT_LOSSES:
+        return 0.0
+    return 0.5 if _output_activation(model) in _PROBABILITY_OUTPUTS else 0.0
+
+
+def _output_activation(model: Module) -> str | None:
+    if isinstance(model, MLP):
+        return model.output_activation
+    if isinstance(model, (Layer, Neuron)):
+        return model.activation
+    return None  # a Module of one's own: unknown
+
+
+def _metric(metric: str | Metric, loss_fn: Callable[..., Value], model: Module) -> tuple[str, Metric]:
     if callable(metric):
         return getattr(metric, "__name__", "metric"), metric
     function = lookup(METRICS, metric, "metric", "metrics", callables=True)
     if function is accuracy:
-        threshold = 0.5 if loss_fn in _PROBABILITY_LOSSES else 0.0
-        return metric, functools.partial(accuracy, threshold=threshold)
+        return metric, functools.partial(accuracy, threshold=_threshold(loss_fn, model))
     return metric, function
 
 
@@ -176,7 +198,12 @@ def fit(
     loss function of your own. With a regression loss (``"mse"``, ``"mae"``) the default
     measures nothing and the history holds only the loss (an accuracy of real-valued
     targets would read 0); ask for ``metrics=("accuracy",)`` explicitly when mse trains 0/1
-    targets.
+    targets. With one output per sample and 0/1 targets, accuracy predicts 1 above a
+    threshold: 0.5 with ``"bce"``, ``"mse"`` or ``"mae"`` (a probability or a 0/1 value), 0
+    with ``"bce_with_logits"`` (a logit); with a loss function of your own it follows the
+    model's output activation, 0.5 after a sigmoid and 0 otherwise (linear, tanh, or a
+    Module that is not an MLP, Layer or Neuron). Where that is wrong, pass
+    ``functools.partial(nn.train.accuracy, threshold=...)`` as a metric.
 
     ``progress=True`` shows a tqdm bar with the running loss and the metrics (a widget in
     Jupyter, text in a terminal); ``progress=False`` is silent.
@@ -196,7 +223,7 @@ def fit(
     loss_fn = losses.get(loss)
     if metrics is DEFAULT_METRICS and loss_fn in _REGRESSION_LOSSES:
         metrics = ()  # not asked for, and meaningless for real-valued targets
-    named_metrics = [_metric(metric, loss_fn) for metric in metrics]
+    named_metrics = [_metric(metric, loss_fn, model) for metric in metrics]
     if optimizer is None:
         optimizer = optim.SGD(model.parameters(), lr=0.1)
     generator = rng(seed)

@@ -189,6 +189,48 @@ def test_accuracy_follows_the_loss_kind() -> None:
     assert fit(model, X, [0, 0, 1], "bce", epochs=1, progress=False)["accuracy"] == [2 / 3]
 
 
+def custom_bce(outputs: list[Value], targets: list[int]) -> Value:
+    return losses.bce(outputs, targets)
+
+
+@pytest.mark.parametrize(
+    ("activation", "bias", "expected"),
+    [
+        # every output σ(−0.4) ≈ 0.40: below 0.5, so 0 is predicted; 2 of the targets [0, 0, 1] are 0
+        ("sigmoid", -0.4, 2 / 3),
+        # every output 0.3, a logit (linear) or a score in (−1, 1) (tanh ≈ 0.29): above 0, so 1: 1 of 3
+        ("linear", 0.3, 1 / 3),
+        ("tanh", 0.3, 1 / 3),
+    ],
+)
+def test_with_a_loss_of_your_own_accuracy_reads_the_output_activation(
+    activation: str, bias: float, expected: float
+) -> None:
+    model = MLP(1, [1], output_activation=activation, seed=0)
+    model.layers[0].neurons[0].b.data = bias
+    model.layers[0].neurons[0].w[0].data = 0.0
+
+    def loss(outputs: list[Value], targets: list[int]) -> Value:
+        return losses.mse(outputs, targets)
+
+    history = fit(
+        model, [[1.0]] * 3, [0, 0, 1], loss, optim.SGD(model.parameters(), lr=0.0), epochs=1, progress=False
+    )
+    assert history["accuracy"] == [expected]
+
+
+def test_bce_by_name_and_wrapped_in_a_function_measure_the_same_accuracy() -> None:
+    X, y = data.xor()
+    histories = []
+    for loss in ("bce", custom_bce):
+        model = MLP(2, [4, 1], output_activation="sigmoid", seed=0)
+        histories.append(
+            fit(model, X, y, loss, optim.SGD(model.parameters(), lr=0.5), epochs=30, progress=False)
+        )
+    assert histories[0].loss == histories[1].loss
+    assert histories[0]["accuracy"] == histories[1]["accuracy"]
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
