@@ -561,7 +561,8 @@ class _Builder:
         depth = len(boxes)
         inner = _unique(b[: depth + 1] for b in self.boxes if len(b) > depth and b[:depth] == boxes)
         for box_path in sorted(inner, key=lambda b: _natural(b[-1])):
-            with into.subgraph(name=f"cluster {box_path[-1]}") as box:
+            # escaped like a label: a scope ending in a backslash would end the quoted name early
+            with into.subgraph(name=_escape_text(f"cluster {box_path[-1]}")) as box:
                 # labelloc/labeljust set here, or a box inherits the caption's (bottom left)
                 box.attr(
                     label=_escape_text(_last_part(box_path[-1])),
@@ -603,12 +604,18 @@ def _name(node: Value) -> str:
 
 
 def _escape_record(text: str) -> str:
-    """Record labels treat ``{ } | < >`` as layout; a label with them is drawn as written."""
-    return "".join("\\" + c if c in "{}|<>\\" else c for c in text)
+    """Record labels treat ``{ } | < >`` as layout; a label with them is drawn as written,
+    and a line break in it as a line break (DOT's ``\\n``), not dropped."""
+    escaped = "".join("\\" + c if c in "{}|<>\\" else c for c in text)
+    return "\\n".join(escaped.splitlines())
 
 
 def _escape_text(text: str) -> str:
-    return text.replace("\\", "\\\\")
+    """``text`` drawn as written: backslashes literal and ``<…>`` never an HTML-like label."""
+    import graphviz
+
+    escaped: str = graphviz.escape(text)  # a str that graphviz's quoting never reads as <HTML>
+    return escaped
 
 
 # ----------------------------------------------------------------------------- rendering

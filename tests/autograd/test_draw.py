@@ -653,3 +653,33 @@ def test_the_demo_draws_the_notes_graph(tmp_path: Path) -> None:
 
     png = save_graph(notes_loss(), tmp_path / "demo.png", edge_derivatives=True).read_bytes()
     assert png.startswith(PNG_MAGIC) and len(png) > 10_000
+
+
+def test_scope_names_are_drawn_as_written_never_as_dot_syntax(tmp_path: Path) -> None:
+    """A scope ending in a backslash ended the quoted cluster name early (a DOT syntax error),
+    and a scope "<b>" was taken for an HTML-like label."""
+    with scope("back\\"):
+        a = Value(1.0, "a")
+        y = a.tanh()
+    with scope("<b>"):
+        z = y * 2
+    z.label = "z"
+    z.backward()
+    source = draw(z).source
+    assert 'subgraph "cluster back\\\\" {' in source and 'label="back\\\\"' in source
+    assert 'label="<b>"' in source and "label=<b>" not in source
+    svg = save_graph(z, tmp_path / "scopes.svg").read_text()
+    assert ">back\\</text>" in svg and ">&lt;b&gt;</text>" in svg
+
+
+def test_a_line_break_in_a_label_stays_a_line_break(tmp_path: Path) -> None:
+    """``Value(1.0, "two\\nlines")`` was drawn as "twolines"."""
+    two = Value(1.0, "two\nlines")
+    y = two * Value(2.0, "b")
+    y.label = "three\nline\r\nlabel"
+    y.backward()
+    source = draw(y).source
+    assert "{two\\nlines | data 1" in source and "{three\\nline\\nlabel | data 2" in source
+    svg = save_graph(y, tmp_path / "lines.svg").read_text()
+    for word in ("two", "lines", "three", "line", "label"):
+        assert f">{word}</text>" in svg
