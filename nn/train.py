@@ -8,14 +8,14 @@ w_new = w_old − η·∂L/∂w_old), repeated for ``epochs`` passes over the da
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from autograd import Value
 
 from . import losses, optim
-from ._checks import count, lookup
+from ._checks import count, lookup, number
 from .init import Seed, rng
 from .layers import MLP, Layer, Neuron, Perceptron
 from .module import Module
@@ -168,6 +168,38 @@ def _metric(metric: str | Metric, loss_fn: Callable[..., Value], model: Module) 
     return metric, function
 
 
+def _check_sequence(samples: object, name: str) -> None:
+    """fit indexes X and y and takes their len: a list, a tuple or a numpy array, not a generator."""
+    if isinstance(samples, (str, bytes)) or not (
+        hasattr(samples, "__len__") and hasattr(samples, "__getitem__")
+    ):
+        raise TypeError(
+            f"fit: {name} must be a sequence (a list, a tuple or a numpy array), got "
+            f"{type(samples).__name__}; pass a generator or iterator as list({name})"
+        )
+
+
+def _check_optimizer(optimizer: object, model: Module) -> None:
+    """An Optimizer instance holding at least one of the model's parameters, or TypeError /
+    ValueError saying what was given (checked before any forward pass)."""
+    if not isinstance(optimizer, optim.Optimizer):
+        given = (
+            f"the class {optimizer.__name__} itself"
+            if isinstance(optimizer, type)
+            else f"{type(optimizer).__name__} {optimizer!r:.40}"
+        )
+        raise TypeError(
+            "fit: optimizer must be an nn.optim.Optimizer made with the model's parameters, "
+            f"e.g. optim.Adam(model.parameters()), got {given}"
+        )
+    own = {id(p) for p in model.parameters()}
+    if not any(id(p) in own for p in optimizer.params):
+        raise ValueError(
+            "fit: the optimizer holds none of the model's parameters, so training would change "
+            "nothing (was it made with another model's parameters()?)"
+        )
+
+
 def fit(
     model: Module,
     X: Sequence[Sequence[float | Value]],
@@ -205,6 +237,12 @@ def fit(
     Module that is not an MLP, Layer or Neuron). Where that is wrong, pass
     ``functools.partial(nn.train.accuracy, threshold=...)`` as a metric.
 
+    ``X`` and ``y`` are sequences (lists, tuples, numpy arrays; a generator is a TypeError:
+    pass ``list(X)``). ``optimizer`` must be an ``nn.optim.Optimizer`` holding some of the
+    model's parameters; ``l2`` a number ≥ 0; ``metrics`` a list or tuple. Every argument is
+    checked before the first forward pass. ``epochs=0`` is allowed, as in Keras: it trains
+    nothing and returns an empty ``History``.
+
     ``progress=True`` shows a tqdm bar with the running loss and the metrics (a widget in
     Jupyter, text in a terminal); ``progress=False`` is silent.
     """
@@ -213,6 +251,8 @@ def fit(
             "a Perceptron learns by the perceptron rule, not by gradients (step′ = 0): "
             "use perceptron.fit(X, y)"
         )
+    _check_sequence(X, "X")
+    _check_sequence(y, "y")
     if len(X) != len(y):
         raise ValueError(f"fit: {len(X)} samples but {len(y)} targets")
     if len(X) == 0:
@@ -220,12 +260,20 @@ def fit(
     count(epochs, "fit: epochs", minimum=0)
     if batch_size is not None:
         count(batch_size, "fit: batch_size")
+    l2 = number(l2, "fit: l2", 0.0)
     loss_fn = losses.get(loss)
+    if isinstance(metrics, (str, bytes)) or not isinstance(metrics, Iterable):
+        shown = "None" if metrics is None else f"{type(metrics).__name__} {metrics!r:.40}"
+        raise TypeError(
+            f"fit: metrics must be a list or tuple of metric names or functions, got {shown}; "
+            "for one metric write metrics=('accuracy',), for none metrics=()"
+        )
     if metrics is DEFAULT_METRICS and loss_fn in _REGRESSION_LOSSES:
         metrics = ()  # not asked for, and meaningless for real-valued targets
     named_metrics = [_metric(metric, loss_fn, model) for metric in metrics]
     if optimizer is None:
         optimizer = optim.SGD(model.parameters(), lr=0.1)
+    _check_optimizer(optimizer, model)
     generator = rng(seed)
     order = list(range(len(X)))
     history = History(metrics={name: [] for name, _ in named_metrics})

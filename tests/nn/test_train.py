@@ -241,13 +241,69 @@ def test_bce_by_name_and_wrapped_in_a_function_measure_the_same_accuracy() -> No
         ({"batch_size": True}, TypeError, "fit: batch_size must be an int, got bool True"),
         ({"loss": "l1"}, ValueError, "unknown loss 'l1'; known losses: mse"),
         ({"metrics": ("f1",)}, ValueError, "unknown metric 'f1'; known metrics: accuracy"),
+        (
+            {"metrics": "accuracy"},
+            TypeError,
+            r"fit: metrics must be a list .*got str 'accuracy'.*\('accuracy',\)",
+        ),
+        ({"metrics": None}, TypeError, r"fit: metrics must be a list .*got None.*metrics=\(\)"),
+        (
+            {"optimizer": "adam"},
+            TypeError,
+            r"fit: optimizer must be an nn\.optim\.Optimizer .*got str 'adam'",
+        ),
+        ({"optimizer": optim.Adam}, TypeError, r"fit: optimizer must be .*got the class Adam itself"),
+        ({"l2": -1.0}, ValueError, r"fit: l2 must lie in \[0, inf\), got -1.0"),
+        ({"l2": "x"}, TypeError, "fit: l2 must be a number, got str"),
+        (
+            {"X": (x for x in data.xor()[0])},
+            TypeError,
+            r"fit: X must be a sequence .*got generator.*list\(X\)",
+        ),
+        ({"y": iter([0, 1, 1, 0])}, TypeError, r"fit: y must be a sequence .*got list_iterator"),
     ],
 )
-def test_bad_arguments_are_named(kwargs: dict[str, object], error: type[Exception], message: str) -> None:
+def test_bad_arguments_are_named_before_any_forward_pass(
+    kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
     X, y = data.xor()
-    arguments: dict[str, object] = {"y": y, "progress": False, **kwargs}
+    arguments: dict[str, object] = {"X": X, "y": y, "progress": False, **kwargs}
+    model = CountingMLP(2, [2, 1], seed=0)
+    before = [p.data for p in model.parameters()]
     with pytest.raises(error, match=message):
-        fit(MLP(2, [2, 1], seed=0), X, **arguments)  # type: ignore[arg-type]
+        fit(model, **arguments)  # type: ignore[arg-type]
+    assert model.calls == 0 and [p.data for p in model.parameters()] == before
+
+
+class CountingMLP(MLP):
+    """An MLP that counts its forward passes."""
+
+    calls = 0
+
+    def __call__(self, x):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return super().__call__(x)
+
+
+def test_an_optimizer_of_another_models_parameters_is_refused_before_training() -> None:
+    # it would train nothing, silently: the model's loss never moves
+    X, y = data.xor()
+    model = CountingMLP(2, [2, 1], seed=0)
+    other = MLP(2, [2, 1], seed=0)
+    with pytest.raises(ValueError, match="fit: the optimizer holds none of the model's parameters"):
+        fit(model, X, y, optimizer=optim.SGD(other.parameters(), lr=0.5), progress=False)
+    assert model.calls == 0
+    # some of them is fine: training only the last layer, say
+    last = optim.SGD(model.layers[-1].parameters(), lr=0.5)
+    assert fit(model, X, y, optimizer=last, epochs=1, progress=False).epochs == 1
+
+
+def test_zero_epochs_train_nothing_and_return_an_empty_history() -> None:
+    X, y = data.xor()
+    model = CountingMLP(2, [2, 1], seed=0)
+    history = fit(model, X, y, "bce_with_logits", epochs=0, progress=False)
+    assert history.epochs == 0 and history.loss == [] and history.metrics == {"accuracy": []}
+    assert model.calls == 0
 
 
 def test_fit_points_a_perceptron_to_its_own_rule() -> None:
