@@ -52,9 +52,16 @@ class Optimizer:
         self.params: list[Value] = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got no parameters to optimize")
+        first: dict[int, int] = {}  # id → index: a parameter is one object, whatever its value
         for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, not a Value")
+            if id(p) in first:  # it would move twice per step (torch warns this will be an error)
+                raise ValueError(
+                    f"{type(self).__name__}: parameter {i} ({_name(p)}) is parameter {first[id(p)]} "
+                    "again; list each parameter once"
+                )
+            first[id(p)] = i
         if not callable(lr):
             number(lr, "lr", 0.0)
         self.lr = lr

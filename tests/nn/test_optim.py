@@ -239,6 +239,21 @@ def test_bad_hyperparameters_are_named(build, error: type[Exception], message: s
         build([Value(1.0)])
 
 
+@pytest.mark.parametrize("make", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam])
+def test_a_parameter_listed_twice_is_refused(make: Callable[..., optim.Optimizer]) -> None:
+    # listed twice it would move twice per step; torch warns that this will become an error
+    model = MLP(2, [2, 1], seed=0)
+    params = model.parameters()
+    with pytest.raises(
+        ValueError, match=r"parameter 9 \(layers\.0\.neurons\.1\.w12\.1\) is parameter 3 again"
+    ):
+        make([*params, params[3]])
+    p = Value(1.0)
+    with pytest.raises(ValueError, match=r"parameter 1 .* is parameter 0 again"):
+        make([p, p])
+    make([Value(1.0), Value(1.0)])  # equal values, distinct parameters: fine
+
+
 def test_a_schedule_returning_a_bad_rate_is_named() -> None:
     w = Value(1.0)
     optimizer = optim.SGD([w], lr=lambda k: 0.1 - k)
