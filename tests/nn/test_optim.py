@@ -257,7 +257,8 @@ def test_a_parameter_listed_twice_is_refused(make: Callable[..., optim.Optimizer
 def test_a_schedule_returning_a_bad_rate_is_named() -> None:
     w = Value(1.0)
     optimizer = optim.SGD([w], lr=lambda k: 0.1 - k)
-    optimizer.step()
+    optimizer.step()  # w.grad is 0: w stays 1.0
+    w.grad = 1.0  # so that a step taken with the bad rate would move w (to 1 + 0.9 = 1.9)
     with pytest.raises(ValueError, match=r"lr\(1\) from the schedule must lie in \[0, inf\), got -0.9"):
         optimizer.step()
     assert w.data == 1.0 and optimizer.steps == 1
