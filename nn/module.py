@@ -86,7 +86,10 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
-        """Set every parameter's gradient to 0 before the next backward (leaves accumulate)."""
+        """Set every parameter's gradient to 0 before the next backward (leaves accumulate).
+
+        To 0.0, not None: PyTorch's ``zero_grad(set_to_none=False)``, not its default (see
+        ``nn.optim.Optimizer.zero_grad`` for where that shows)."""
         autograd.zero_grad(self.parameters())
 
     def state_dict(self) -> dict[str, float]:

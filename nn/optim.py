@@ -77,7 +77,16 @@ class Optimizer:
         return float(self.lr)
 
     def zero_grad(self) -> None:
-        """Set every parameter's gradient to 0 (backward accumulates into leaves)."""
+        """Set every parameter's gradient to 0 (backward accumulates into leaves).
+
+        To 0.0, not to None as PyTorch's default ``zero_grad(set_to_none=True)`` does: this is
+        torch's ``zero_grad(set_to_none=False)``. It matters for a parameter the next loss does
+        not reach: torch.optim skips a parameter whose grad is None, while here ``step()``
+        treats its 0 like any other gradient, so under SGD with momentum and under Adam it
+        keeps moving (the velocity, or m, carries it), RMSprop's and Adam's averages of g²
+        decay, and Adam's step count (one for all parameters here, one per parameter in
+        torch) advances. Plain SGD and Adagrad leave it where it is either way.
+        """
         autograd.zero_grad(self.params)
 
     def step(self) -> None:

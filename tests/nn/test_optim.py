@@ -72,6 +72,40 @@ def test_steps_match_torch_optim_to_1e_9(name: str, ours, theirs: str, settings:
 DEFAULTS = [(optim.SGD, "SGD"), (optim.Adagrad, "Adagrad"), (optim.RMSprop, "RMSprop"), (optim.Adam, "Adam")]
 
 
+@pytest.mark.parametrize(("name", "ours", "theirs", "settings"), CASES, ids=[c[0] for c in CASES])
+def test_zero_grad_is_torchs_set_to_none_false(
+    name: str, ours: Callable[..., optim.Optimizer], theirs: str, settings: dict[str, Any]
+) -> None:
+    # what zero_grad's docstring says: a parameter the loss no longer reaches gets gradient 0,
+    # and a step treats it like any other (torch's zero_grad(set_to_none=False)); torch's
+    # default, None, makes its optimizers skip that parameter
+    torch = pytest.importorskip("torch")
+    a, b = Value(1.0), Value(1.0)
+    optimizer = ours([a, b], **settings)
+    tensors = {
+        flag: [torch.tensor([1.0], dtype=torch.float64, requires_grad=True) for _ in range(2)]
+        for flag in (False, True)
+    }
+    references = {flag: getattr(torch.optim, theirs)(ts, **settings) for flag, ts in tensors.items()}
+    a.grad = b.grad = 1.0  # step 1: both in the loss
+    optimizer.step()
+    for ts, reference in zip(tensors.values(), references.values()):
+        for t in ts:
+            t.grad = torch.ones(1, dtype=torch.float64)
+        reference.step()
+    optimizer.zero_grad()  # step 2: only a in the loss
+    a.grad = 1.0
+    optimizer.step()
+    for flag, reference in references.items():
+        reference.zero_grad(set_to_none=flag)
+        tensors[flag][0].grad = torch.ones(1, dtype=torch.float64)
+        reference.step()
+    zeroed, skipped = (tensors[flag][1].item() for flag in (False, True))
+    assert b.data == pytest.approx(zeroed, rel=0, abs=1e-15)
+    if name in ("momentum", "nesterov", "adam", "adam-betas"):  # the running averages carry b on
+        assert abs(b.data - skipped) > 1e-3
+
+
 @pytest.mark.parametrize(("ours", "theirs"), DEFAULTS, ids=[name for _, name in DEFAULTS])
 def test_defaults_are_torch_optims(ours: type[optim.Optimizer], theirs: str) -> None:
     torch = pytest.importorskip("torch")
