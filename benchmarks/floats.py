@@ -18,8 +18,9 @@ def loss_and_gradients(
     """L = mean max(0, 1 − y·s) + α·Σw² and ∂L/∂p for every parameter, in micrograd's order.
 
     ``skip_zeros`` skips what sends no gradient back (points outside the margin, dead
-    ReLUs), as a person writing this by hand would; without it the code does the work an
-    engine does, multiplying those zeros through.
+    ReLUs), as a person writing this by hand would and as this project's backward does (it
+    passes over nodes whose gradient is 0); without it the code multiplies those zeros
+    through, as micrograd's and PyTorch's backward do.
     """
     last = len(layers) - 1
     n = len(problem.xs)
@@ -91,7 +92,7 @@ class HandWrittenFloats:
 
 
 class HandWrittenFloatsDense(HandWrittenFloats):
-    """The same code multiplying zeros through, as an engine must: the work a graph does, minus the graph."""
+    """The same code multiplying zeros through, as micrograd's and PyTorch's backward do (for reference)."""
 
     name = "hand-written floats, dense"
     skip_zeros = False

@@ -8,6 +8,7 @@ one SGD step; the graph is dropped when it returns, so freeing it is part of the
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -321,8 +322,10 @@ ENGINES: tuple[type[Engine], ...] = (
 
 
 def max_difference(a: tuple[float, list[float]], b: tuple[float, list[float]]) -> float:
-    """The largest absolute difference between two engines' losses and gradients."""
+    """The largest absolute difference between two engines' losses and gradients; inf if a
+    NaN is on either side (``max`` would pass over it: ``max(0.0, nan)`` is 0.0)."""
     (loss_a, grads_a), (loss_b, grads_b) = a, b
     if len(grads_a) != len(grads_b):
         raise ValueError(f"{len(grads_a)} gradients against {len(grads_b)}")
-    return max(abs(loss_a - loss_b), *(abs(x - y) for x, y in zip(grads_a, grads_b)))
+    differences = [abs(loss_a - loss_b), *(abs(x - y) for x, y in zip(grads_a, grads_b))]
+    return math.inf if any(math.isnan(d) for d in differences) else max(differences)
