@@ -928,10 +928,12 @@ def _steps(root: Value) -> Iterator[Step]:
 
 
 def _as_left(left: Mapping[Value, float]) -> bool:
-    """Every node still holds the grad it was left with, and the mark ``seed`` gave it (a
-    ``backward()`` since would have left its own walk's mark instead)."""
+    """Every node still holds the grad it was left with and is marked as backpropagated.
+
+    Gradients, not marks, tell whether anything was done since: a ``backward()`` through a
+    shared node that sent it 0 leaves its own walk's mark, yet changes nothing to undo."""
     return all(
-        node._ran is True and (node.grad == grad or (math.isnan(node.grad) and math.isnan(grad)))
+        node._ran and (node.grad == grad or (math.isnan(node.grad) and math.isnan(grad)))
         for node, grad in left.items()
     )
 

@@ -857,3 +857,21 @@ def test_step_0_after_a_backward_says_the_gradients_shown_are_from_it() -> None:
     assert "from an earlier backward()" in repr(stepper)
     fresh, _ = notes_network()
     assert "backward not run yet" in repr(Backprop(fresh))
+
+
+def test_an_abandoned_pass_is_undone_after_another_backward_that_changed_none_of_its_gradients() -> None:
+    """A backward through a shared leaf that sends it 0 (a dead ReLU) marks the leaf but changes
+    nothing: closing the half-run pass must still undo its steps, or a later backward counts
+    them twice."""
+    x = Value(1.0, "x")
+    y = (x * 3.0 + x).tanh()
+    dead = (x - 5.0).relu()
+    steps = autograd.backprop_steps(y)
+    next(steps), next(steps)  # two of its three steps: x has had the + edge's share
+    dead.backward()  # adds exactly 0 to x.grad
+    steps.close()
+    assert x.grad == 0.0
+    y.backward()
+    fresh = Value(1.0)
+    (fresh * 3.0 + fresh).tanh().backward()
+    assert x.grad == fresh.grad
