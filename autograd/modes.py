@@ -177,5 +177,6 @@ class scope:
         mode.scope = path = f"{previous}.{name}" if previous and name else (name or previous)
         return path
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        # named arguments, not *exc: nn leaves a scope per neuron call, and packing a tuple is a fifth of it
         mode.scope = self._previous.pop()
