@@ -137,8 +137,8 @@ def count_paths(root: Value, wrt: Value) -> int:
 @dataclass(frozen=True, eq=False, slots=True)
 class Share:
     """What one edge of one backward step did: input ``index`` of the node, ``parent``,
-    received ``contribution = local × upstream`` (0 if a gate switched it off, see ``contribution``),
-    taking its gradient from ``before`` to ``after``."""
+    received ``contribution = local × upstream`` (exactly 0 if the op ``switched_off`` that
+    input), taking its gradient from ``before`` to ``after``."""
 
     parent: Value
     index: int
@@ -146,6 +146,7 @@ class Share:
     contribution: float
     before: float
     after: float
+    switched_off: bool = False
 
 
 def seed(root: Value, order: Iterable[Value]) -> list[tuple[Value, float, object]]:
@@ -179,17 +180,33 @@ def restore(saved: Iterable[tuple[Value, float, object]]) -> None:
         node._ran = ran
 
 
-def contribution(node: Value, local: float, upstream: float) -> float:
-    """What one edge adds to its input's gradient: local × upstream.
+def switched_off(node: Value, index: int) -> bool:
+    """True when the op that made ``node`` switched its input ``index`` off (a ReLU at z ≤ 0).
 
-    Except that an input the op switched off (a ReLU at z ≤ 0: ``Op.gates`` and a local
-    of 0) gets exactly 0, even when the upstream is infinite or NaN, where 0 × inf would
-    be NaN: PyTorch's backward for these ops selects rather than multiplies. For a finite
-    upstream both give 0 (its sign aside), which is why backward's fast loop may multiply.
+    That edge carries exactly 0 back, even from an infinite or NaN upstream, where 0 × ∞
+    would be NaN: PyTorch's backward for these ops selects rather than multiplies.
     """
-    if local == 0.0 and node._op is not None and node._op.gates:
-        return 0.0
-    return local * upstream
+    op = node._op
+    if op is None or op.switched_off is None:
+        return False
+    return op.switched_off(*[parent.data for parent in node._parents])[index]
+
+
+def contribution(node: Value, index: int, local: float, upstream: float) -> float:
+    """What one edge adds to its input's gradient: local × upstream, or exactly 0 on an edge
+    the op switched off. For a finite upstream both are 0 (its sign aside), which is why
+    backward's fast loop may just multiply."""
+    return 0.0 if switched_off(node, index) else local * upstream
+
+
+def path_product(edges: Iterable[tuple[Value, int, float]]) -> float:
+    """Π of the local derivatives along a path, given from the root down as (node, input index,
+    local): what a gradient of 1 at the root becomes, carried edge by edge as backward does,
+    so an edge a switch turned off makes it exactly 0. Without switches, the plain product."""
+    carried = 1.0
+    for node, index, local in edges:
+        carried = contribution(node, index, local, carried)
+    return carried
 
 
 def accumulate(node: Value, grads: dict[Value, float] | None = None) -> list[Share]:
@@ -205,12 +222,12 @@ def accumulate(node: Value, grads: dict[Value, float] | None = None) -> list[Sha
     upstream = node.grad if grads is None else grads.get(node, 0.0)
     shares = []
     for index, (parent, local) in enumerate(zip(node._parents, node._locals)):
-        share = contribution(node, local, upstream)
+        share = contribution(node, index, local, upstream)
         if grads is None:
             before = parent.grad
             parent.grad = after = before + share
         else:
             before = grads.get(parent, 0.0)
             grads[parent] = after = before + share
-        shares.append(Share(parent, index, local, share, before, after))
+        shares.append(Share(parent, index, local, share, before, after, switched_off(node, index)))
     return shares

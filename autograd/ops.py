@@ -340,10 +340,11 @@ class Op:
     use ``sample_arity`` inputs). ``params`` are numbers bound into the op (the exponent
     of ``x ** 2``, the slope of leaky ReLU, which output of softmax a node is).
     ``domain`` is where the rule is smooth enough for the finite-difference tests.
-    ``gates``: the op switches inputs on or off (ReLU, step, PReLU's slope), so a local
-    of exactly 0 means "this input is off", not a product that happens to be 0: that
-    input receives exactly 0, even from an infinite or NaN upstream, as PyTorch's
-    ``where``-based backward gives (``graph.contribution``).
+    ``switched_off``, for ops that switch inputs on or off (ReLU, step, PReLU's slope):
+    given the inputs' values, which inputs are off. Such an input receives exactly 0, even
+    from an infinite or NaN upstream where 0 × ∞ would be NaN, as PyTorch's ``where``-based
+    backward gives (``graph.contribution``); a local that is 0 as a product (PReLU's slope
+    α = 0) is not a switch, in PyTorch neither.
     """
 
     name: str
@@ -356,7 +357,7 @@ class Op:
     multi_output: bool = False
     sample_arity: int = 3
     domain: tuple[float, float] = (-3.0, 3.0)
-    gates: bool = False
+    switched_off: Callable[..., tuple[bool, ...]] | None = field(default=None, compare=False, repr=False)
 
     @property
     def symbol(self) -> str:
@@ -398,6 +399,18 @@ def _op(
     return Op(name, symbol, rule, arity, derivative, show, **extra)
 
 
+def _off_unless_positive(x: float) -> tuple[bool, ...]:
+    return (not x > 0,)  # a NaN is not switched off: relu(NaN) passes it on, slope 1
+
+
+def _always_off(x: float) -> tuple[bool, ...]:
+    return (True,)
+
+
+def _slope_off_while_positive(x: float, alpha: float) -> tuple[bool, ...]:
+    return (False, x > 0)  # for x ≤ 0 both locals are products (α, x), not switches
+
+
 _POSITIVE = (0.2, 4.0)
 
 OPS: dict[str, Op] = {
@@ -423,7 +436,7 @@ OPS: dict[str, Op] = {
             2,
             _per_input("1 if {a} > 0 else {b}", "0 if {a} > 0 else {a}"),
             "PReLU({a}; α = {b})",
-            gates=True,  # α is off while x > 0 (a 0 local from α = 0 or x = 0 is gated too)
+            switched_off=_slope_off_while_positive,
         ),
         _op("neg", "neg", neg, 1, _per_input("−1"), "−{x}"),
         _op("abs", "abs", absolute, 1, _per_input("sign({x})"), "|{x}|"),
@@ -442,7 +455,15 @@ OPS: dict[str, Op] = {
         _op("sqrt", "√", sqrt, 1, _per_input("1/(2√{x})"), "√{x}", domain=_POSITIVE),
         _op("tanh", "tanh", tanh, 1, _per_input("1 − tanh²"), "tanh({x})"),
         _op("sigmoid", "σ", sigmoid, 1, _per_input("σ(1 − σ)"), "σ({x})"),
-        _op("relu", "ReLU", relu, 1, _per_input("1 if {x} > 0 else 0"), "ReLU({x})", gates=True),
+        _op(
+            "relu",
+            "ReLU",
+            relu,
+            1,
+            _per_input("1 if {x} > 0 else 0"),
+            "ReLU({x})",
+            switched_off=_off_unless_positive,
+        ),
         _op(
             "leaky_relu",
             "LeakyReLU",
@@ -463,7 +484,7 @@ OPS: dict[str, Op] = {
         ),
         _op("swish", "swish", swish, 1, _per_input("σ({x})(1 + {x}(1 − σ({x})))"), "{x}·σ({x})"),
         _op("softplus", "softplus", softplus, 1, _per_input("σ({x})"), "ln(1 + e^{x})"),
-        _op("step", "step", step, 1, _per_input("0"), "step({x})", gates=True),
+        _op("step", "step", step, 1, _per_input("0"), "step({x})", switched_off=_always_off),
         _op("sum", "Σ", total, None, lambda i, names, out, params: "1", _show_sum),
         _op("dot", "dot", dot, None, _dot_formula, _show_dot, sample_arity=6),
         _op(

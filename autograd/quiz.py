@@ -344,6 +344,7 @@ class Quiz:
                 f"{q.update.parent_name} is used more than once, so its gradient adds up: "
                 f"{_number(q.received)} (from {', '.join(q.sources)}) + "
                 f"{_factor_number(q.update.local)} · {_factor_number(q.step.upstream)} = {_number(expected)}"
+                f"{q.update.switch_note(q.step.upstream)}"
             )
         if q.held:
             name, update = q.update.parent_name, q.update

@@ -318,7 +318,7 @@ class Path:
         for k in range(1, last + 1):
             if k == last or shown(self.nodes[k], self.nodes[k - 1]):
                 run = self.edges[start:k]
-                cut.append(Segment(self.nodes[start], self.nodes[k], run, math.prod(e.local for e in run)))
+                cut.append(Segment(self.nodes[start], self.nodes[k], run, _product(run)))
                 start = k
         return tuple(cut)
 
@@ -703,7 +703,7 @@ def _enumerate_paths(root: Value, wrt: Value, inside: set[Value]) -> tuple[Path,
                 walk = walk.previous
             nodes.reverse()
             edges.reverse()
-            found.append(Path(tuple(nodes), tuple(edges), math.prod(e.local for e in edges)))
+            found.append(Path(tuple(nodes), tuple(edges), _product(edges)))
             continue
         below = [
             _Link(parent, Edge(node, parent, i, local), link)
@@ -713,6 +713,12 @@ def _enumerate_paths(root: Value, wrt: Value, inside: set[Value]) -> tuple[Path,
         below.reverse()
         stack.extend(below)
     return tuple(found)
+
+
+def _product(edges: Sequence[Edge]) -> float:
+    """The edges' local derivatives multiplied, as backward carries a gradient along them: an
+    input a ReLU switched off passes exactly 0, even below an infinite factor."""
+    return graph.path_product((edge.child, edge.index, edge.local) for edge in edges)
 
 
 def chain_rule(root: Value, wrt: Value, max_paths: int = 256) -> ChainRule:
@@ -786,6 +792,13 @@ class Update:
     contribution: float
     grad_before: float
     grad_after: float
+    switched_off: bool = False
+
+    def switch_note(self, upstream: float) -> str:
+        """Why ``0 · ∞`` came out as 0: said only when the upstream is infinite or NaN."""
+        if not self.switched_off or math.isfinite(upstream):
+            return ""
+        return f"   ({self.parent_name} is switched off here: it gets 0, not 0 · {_number(upstream)})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -842,7 +855,7 @@ class Step:
                 f"  {_partial(root, u.parent_name)} += {self.local_symbol(u)} · {upstream}"
                 f" = {local} · {upstream} = {_factor_number(u.local)} · "
                 f"{_factor_number(self.upstream)} = {_number(u.contribution)}"
-                f"   (grad {_number(u.grad_before)} → {_number(u.grad_after)})"
+                f"   (grad {_number(u.grad_before)} → {_number(u.grad_after)}){u.switch_note(self.upstream)}"
             )
         note = self.mark_note()
         if note:
@@ -875,6 +888,7 @@ def _apply(node: Value, number: int, steps: int, names: _Names, root: Value) -> 
             share.contribution,
             share.before,
             share.after,
+            share.switched_off,
         )
         for share in graph.accumulate(node)
     )

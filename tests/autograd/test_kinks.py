@@ -173,13 +173,31 @@ def test_an_input_a_gate_switched_off_gets_0_even_from_an_infinite_upstream(
     assert _same(v.grad, expected)
 
 
-def test_prelus_slope_while_x_is_positive_gets_0_even_from_an_infinite_upstream() -> None:
-    x, alpha = Value(2.0), Value(0.25)
-    (x.prelu(alpha) * math.inf).backward()
-    tx = torch.tensor([2.0], dtype=torch.float64, requires_grad=True)
-    ta = torch.tensor([0.25], dtype=torch.float64, requires_grad=True)
+@pytest.mark.parametrize(("x", "a"), [(2.0, 0.25), (-1.0, 0.0), (0.0, 0.5), (0.0, 0.0), (-1.0, 0.25)])
+def test_prelu_under_an_infinite_upstream_switches_off_only_what_pytorch_does(x: float, a: float) -> None:
+    """Only α while x > 0 is switched off; a local that is 0 as a product (α = 0, or x = 0
+    for α's edge) multiplies the infinity into NaN, in PyTorch too."""
+    v, alpha = Value(x), Value(a)
+    (v.prelu(alpha) * math.inf).backward()
+    tx = torch.tensor([x], dtype=torch.float64, requires_grad=True)
+    ta = torch.tensor([a], dtype=torch.float64, requires_grad=True)
     (F.prelu(tx, ta) * math.inf).sum().backward()
-    assert (x.grad, alpha.grad) == (tx.grad.item(), ta.grad.item()) == (math.inf, 0.0)
+    assert _same(v.grad, tx.grad.item()) and _same(alpha.grad, ta.grad.item())
+
+
+def test_chain_rule_carries_a_switched_off_edge_as_backward_does() -> None:
+    """Σ paths Π factors, with a path through a ReLU that switched x off below an infinite
+    factor (√ at 0): that path adds 0, as backward sends, not 1 · ∞ · 0 = NaN."""
+    x = Value(-1.0, "x")
+    z = x.relu().sqrt() + x
+    z.backward()
+    tx = torch.tensor(-1.0, dtype=torch.float64, requires_grad=True)
+    (torch.sqrt(torch.relu(tx)) + tx).backward()
+    for max_paths in (256, 1):
+        traced = autograd.chain_rule(z, x, max_paths=max_paths)
+        assert traced.total == x.grad == tx.grad.item() == 1.0
+    printed = str(autograd.chain_rule(z, x))
+    assert "nan" not in printed
 
 
 def test_the_stepper_and_the_checked_loop_gate_as_backward_does() -> None:

@@ -875,3 +875,12 @@ def test_an_abandoned_pass_is_undone_after_another_backward_that_changed_none_of
     fresh = Value(1.0)
     (fresh * 3.0 + fresh).tanh().backward()
     assert x.grad == fresh.grad
+
+
+def test_a_step_says_why_a_switched_off_input_gets_0_from_an_infinite_upstream() -> None:
+    x = Value(-1.0, "x")
+    steps = list(backprop_steps(x.relu().sqrt()))
+    relu_step = str(steps[-1])
+    assert "0 · inf = 0" in relu_step.replace("∞", "inf")
+    assert "x is switched off here: it gets 0, not 0 · inf" in relu_step
+    assert "switched off" not in str(list(backprop_steps(Value(-1.0).relu() * 2.0))[-1])  # finite: no note
