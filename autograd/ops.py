@@ -247,6 +247,8 @@ def softmax(*xs: float) -> list[Rule]:
 
 def log_softmax(*xs: float) -> list[Rule]:
     """ln sᵢ = xᵢ − ln Σₖ e^(xₖ) for every i; ∂/∂xⱼ = δᵢⱼ − sⱼ."""
+    if math.isinf(max(xs)):  # no probabilities exist: all NaN, as PyTorch (logsumexp's own answer is not)
+        return [(math.nan, tuple(math.nan for _ in xs)) for _ in xs]
     lse, probs = logsumexp(*xs)
     return [
         (x - lse, tuple((1.0 if i == j else 0.0) - q for j, q in enumerate(probs))) for i, x in enumerate(xs)

@@ -39,11 +39,11 @@ def _node(data: float, local_grads: tuple[float, ...], parents: tuple[Value, ...
         node._parents = parents
         node._locals = local_grads
         return node
-    origin = _user_frames() if mode.anomaly else ""
     if mode.anomaly and not math.isfinite(data):  # under no_grad too: a NaN is one wherever it is made
         inputs = ", ".join(repr(p.data) for p in parents)
         raise AnomalyError(
-            f"{op.name}: produced a non-finite value {data!r} from inputs ({inputs}), created at:\n{origin}"
+            f"{op.name}: produced a non-finite value {data!r} from inputs ({inputs}), "
+            f"created at:\n{_user_frames()}"
         )
     if not mode.grad_enabled:
         node._op = None
@@ -53,7 +53,7 @@ def _node(data: float, local_grads: tuple[float, ...], parents: tuple[Value, ...
     node._op = op
     node._parents = parents
     node._locals = local_grads
-    node._origin = origin
+    node._origin = _user_frames()  # grad on and not plain: anomaly mode, whose errors say where
     return node
 
 

@@ -238,3 +238,18 @@ def test_logsumexp_of_infinities_is_pytorchs(xs: list[float]) -> None:
     expected.backward()
     assert _same(out.data, expected.item())
     assert all(_same(v.grad, g) for v, g in zip(vs, t.grad.tolist()))
+
+
+@pytest.mark.parametrize(
+    "xs", [[math.inf, 0.0], [-math.inf, -math.inf], [math.inf, math.inf], [-math.inf, 0.0]]
+)
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_and_log_softmax_of_infinities_are_pytorchs(name: str, xs: list[float]) -> None:
+    vs = [Value(x) for x in xs]
+    outputs = getattr(autograd, name)(vs)
+    outputs[1].backward()
+    t = torch.tensor(xs, dtype=torch.float64, requires_grad=True)
+    expected = getattr(torch, name)(t, 0)
+    expected[1].backward()
+    assert all(_same(o.data, e) for o, e in zip(outputs, expected.tolist()))
+    assert all(_same(v.grad, g) for v, g in zip(vs, t.grad.tolist()))
