@@ -937,18 +937,20 @@ def _steps(root: Value) -> Iterator[Step]:
     finally:
         # Closed part way (or an error): undo the steps applied, as Backprop.reset does, but
         # only if nothing has touched the graph since; else the undo would wipe that work.
-        if not complete and _as_left(left):
+        if not complete and _as_left(root, left):
             graph.restore(saved)
 
 
-def _as_left(left: Mapping[Value, float]) -> bool:
-    """Every node still holds the grad it was left with and is marked as backpropagated.
+def _as_left(root: Value, left: Mapping[Value, float]) -> bool:
+    """Nothing was done to the graph since the generator's last step.
 
-    Gradients, not marks, tell whether anything was done since: a ``backward()`` through a
-    shared node that sent it 0 leaves its own walk's mark, yet changes nothing to undo."""
-    return all(
-        node._ran and (node.grad == grad or (math.isnan(node.grad) and math.isnan(grad)))
-        for node, grad in left.items()
+    The root still holds ``seed``'s mark (a ``backward()`` through it leaves its walk's
+    own, even one that computes the very numbers the half-done pass holds), and every
+    node holds the grad it was left with (a ``backward()`` from another root can change
+    shared nodes without reaching this root, or reach them and send them 0, changing
+    nothing to undo)."""
+    return root._ran is True and all(
+        node.grad == grad or (math.isnan(node.grad) and math.isnan(grad)) for node, grad in left.items()
     )
 
 

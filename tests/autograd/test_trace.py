@@ -884,3 +884,17 @@ def test_a_step_says_why_a_switched_off_input_gets_0_from_an_infinite_upstream()
     assert "0 · inf = 0" in relu_step.replace("∞", "inf")
     assert "x is switched off here: it gets 0, not 0 · inf" in relu_step
     assert "switched off" not in str(list(backprop_steps(Value(-1.0).relu() * 2.0))[-1])  # finite: no note
+
+
+def test_a_backward_since_is_kept_even_when_its_numbers_equal_the_half_done_pass() -> None:
+    """next(g); L.backward(); del g keeps backward's gradients, as the docstring says, also
+    when backward's numbers are the half-done pass's own (here all zeros but the root's)."""
+    a, b = Value(0.0, "a"), Value(0.0, "b")
+    product = a * b
+    L = product.tanh()
+    steps = backprop_steps(L)
+    next(steps)  # tanh's step: product.grad = 1 - tanh(0)² = 1; a, b not reached yet
+    L.backward()
+    del steps
+    assert (L.grad, product.grad, L.backward_ran) == (1.0, 1.0, True)
+    assert (a.grad, b.grad) == (0.0, 0.0) and a.backward_ran
