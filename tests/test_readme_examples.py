@@ -33,25 +33,19 @@ def _shown(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines())
 
 
-def test_the_readme_examples_run_in_order_and_print_what_it_shows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    python = [body for language, body, _ in BLOCKS if language == "python"]
-    assert len(python) >= 5
-    monkeypatch.chdir(tmp_path)  # examples write pictures and model files
-    monkeypatch.setattr("builtins.input", lambda prompt="": "0")  # the quiz's terminal loop
+def _run(blocks: list[tuple[str, str, bool]]) -> int:
+    """Run the Python blocks in order in one namespace (later blocks reuse earlier names);
+    assert that each text block right under one is what it printed. Returns how many were."""
     namespace: dict[str, object] = {}
     printed: str | None = None
     compared = 0
-    for index, (language, body, adjacent) in enumerate(BLOCKS, start=1):
+    for index, (language, body, adjacent) in enumerate(blocks, start=1):
         if language == "python":
-            # later blocks of a section reuse the names of earlier ones, so one namespace
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
                 exec(compile(body, f"README.md block {index}", "exec"), namespace)
             printed = out.getvalue()
         elif language == "text" and adjacent and printed is not None:
-            # a text block right under a Python block is what that block prints
             assert _shown(printed) == _shown(body), (
                 f"README.md block {index} is not what block {index - 1} prints"
             )
@@ -59,11 +53,23 @@ def test_the_readme_examples_run_in_order_and_print_what_it_shows(
             printed = None
         else:
             printed = None
-    assert compared >= 3  # the chain rule and the quiz's printouts at least
+    return compared
+
+
+def test_the_readme_examples_run_in_order_and_print_what_it_shows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python = [body for language, body, _ in BLOCKS if language == "python"]
+    assert len(python) >= 5
+    monkeypatch.chdir(tmp_path)  # examples write pictures and model files
+    monkeypatch.setattr("builtins.input", lambda prompt="": "0")  # the quiz's terminal loop
+    assert _run(BLOCKS) >= 3  # the chain rule and the quiz's printouts at least
 
 
 def test_a_text_block_that_drifts_from_the_output_fails() -> None:
-    """The comparison above is real: a changed number in a shown printout is caught."""
-    blocks = _blocks("```python\nprint('a = 1')\n```\n```text\na = 2\n```\n")
-    assert blocks == [("python", "print('a = 1')\n", False), ("text", "a = 2\n", True)]
-    assert _shown("a = 1\n") != _shown(blocks[1][1])
+    """The comparison is real: a changed number under a printout is caught, a right one passes,
+    and a text block that is not right under a Python block is not compared."""
+    assert _run(_blocks("```python\nprint('a = 1')\n```\n```text\na = 1\n```\n")) == 1
+    with pytest.raises(AssertionError, match="block 2 is not what block 1 prints"):
+        _run(_blocks("```python\nprint('a = 1')\n```\n```text\na = 2\n```\n"))
+    assert _run(_blocks("```python\nprint('a = 1')\n```\nSo:\n```text\na = 2\n```\n")) == 0
