@@ -1,4 +1,8 @@
-"""Writing a file whole or not at all: what ``save_graph`` and ``nn``'s ``Module.save`` share."""
+"""Writing a file whole or not at all: what ``save_graph`` and ``nn``'s ``Module.save`` share.
+
+A public module of ``autograd`` (``nn`` uses autograd's public API only), though not one
+of the names the package itself re-exports: it is about files, not gradients.
+"""
 
 from __future__ import annotations
 
