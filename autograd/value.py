@@ -410,6 +410,10 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def item(self) -> float:
+        """``data`` as a plain float: PyTorch's ``loss.item()``."""
+        return self.data
+
     def __bool__(self) -> bool:
         return self.data != 0
 

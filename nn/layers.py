@@ -61,6 +61,12 @@ def _labelled_inputs(
             raise TypeError(f"{owner!r} takes a list of numbers or Values, got {type(x).__name__}")
         else:
             x = list(x)
+    if x and (isinstance(x[0], (list, tuple)) or getattr(x[0], "ndim", 0)):
+        # PyTorch's habit of calling a model on a batch: say how it is done here
+        raise TypeError(
+            f"{owner!r} takes one sample of {len(labels)} numbers or Values, got a batch of "
+            f"{len(x)} samples: call it on each, [model(x) for x in X]"
+        )
     if len(x) != len(labels):
         raise ValueError(f"{owner!r} takes {len(labels)} inputs, got {len(x)}")
     return [v if isinstance(v, Value) else Value(v, label) for v, label in zip(x, labels)]
@@ -234,6 +240,9 @@ class Layer(Module):
             for j, neuron in enumerate(self.neurons)
             for name, p in neuron.named_parameters()
         ]
+
+    def children(self) -> list[tuple[str, Module]]:
+        return []  # a layer prints as one line ("16 → 16, relu"), not one per neuron
 
     def architecture(self) -> dict[str, Any]:
         return {"type": "Layer", "nin": self.nin, "nout": self.nout, "activation": self.activation}

@@ -30,6 +30,21 @@ VERSION = 1
 """The model-file format version this library writes and reads."""
 
 
+def _attributes(module: object) -> list[tuple[str, Any]]:
+    """The public attributes that are Values or Modules, a list or tuple of them by index."""
+    found: list[tuple[str, Any]] = []
+    for name, value in vars(module).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(value, (Value, Module)):
+            found.append((name, value))
+        elif (
+            isinstance(value, (list, tuple)) and value and all(isinstance(v, (Value, Module)) for v in value)
+        ):
+            found.extend((f"{name}.{i}", v) for i, v in enumerate(value))
+    return found
+
+
 class ModelFileError(ValueError):
     """A model file that cannot be loaded: not JSON, another format version, another
     architecture, missing or extra parameters, a value that is not a finite number.
@@ -56,20 +71,45 @@ class Module:
     ``state_dict()`` / ``load_state_dict()``; ``save(path)`` / ``load(path)`` add a file.
     Dotted names index lists from 0, like Python: ``layers.0.neurons.3.w.1`` is
     ``model.layers[0].neurons[3].w[1]`` (whose node label is the notes' ``w2``).
+
+    A model of one's own is written as in PyTorch: set its layers (Modules, or lists of
+    them) and any Values of its own as attributes in ``__init__``, and define
+    ``forward(x)``; calling the model runs it, and its parameters are found by attribute,
+    in the order they were set.
     """
 
-    def __call__(self, x: Sequence[float | Value]) -> Value | list[Value]:
-        raise NotImplementedError
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``model(x)`` runs ``forward(x)``, as in PyTorch (nn's own modules define ``__call__``)."""
+        return self.forward(*args, **kwargs)
 
-    # ------------------------------------------------------------------ subclasses provide
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """What calling the model computes: a subclass defines it, as in PyTorch."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward(): define `def forward(self, x): ...`, as in PyTorch"
+        )
+
+    # ------------------------------------------------------------------ subclasses may provide
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """Every parameter with its stable dotted name, in a fixed order."""
-        return []
+        """Every parameter with its stable dotted name, in a fixed order.
+
+        By default, found by attribute as PyTorch registers them: each attribute that is a
+        Value, a Module, or a list or tuple of either, in the order they were set (names
+        starting with ``_`` are private); a Value reached twice is listed once."""
+        found: list[tuple[str, Value]] = []
+        seen: set[Value] = set()
+        for name, item in _attributes(self):
+            pairs = item.named_parameters() if isinstance(item, Module) else [("", item)]
+            for inner, p in pairs:
+                if p not in seen:
+                    seen.add(p)
+                    found.append((f"{name}.{inner}" if inner else name, p))
+        return found
 
     def children(self) -> list[tuple[str, Module]]:
-        """The sub-modules worth printing, with their dotted names."""
-        return []
+        """The sub-modules worth printing, with their dotted names (by default, found by
+        attribute as ``named_parameters`` finds them)."""
+        return [(name, item) for name, item in _attributes(self) if isinstance(item, Module)]
 
     def architecture(self) -> dict[str, Any]:
         """The constructor's arguments that fix the shapes, as JSON-friendly values."""

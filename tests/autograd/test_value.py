@@ -358,3 +358,8 @@ def test_tracebacks_name_each_arithmetic_dunder() -> None:
     frames = [frame.name for frame in traceback.extract_tb(caught.value.__traceback__)]
     assert "__truediv__" in frames and "arithmetic" not in frames
     assert Value.__rsub__.__code__.co_name == "__rsub__"
+
+
+def test_item_is_the_plain_float_as_in_pytorch() -> None:
+    loss = Value(2.0) * 1.5
+    assert loss.item() == 3.0 and type(loss.item()) is float

@@ -6,6 +6,7 @@ import math
 import random
 import statistics
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -390,3 +391,17 @@ def test_numpy_rows_and_tuples_are_inputs_too() -> None:
     assert model(np.array([0.5, -1.5])).data == expected  # type: ignore[union-attr]
     assert model((0.5, -1.5)).data == expected  # type: ignore[union-attr]
     assert model(iter([0.5, -1.5])).data == expected  # type: ignore[union-attr]
+
+
+def test_a_model_called_on_a_batch_says_to_call_it_per_sample() -> None:
+    model = MLP(2, [4, 1], seed=0)
+    for batch in (
+        [[0.1, 0.2], [0.3, 0.4]],
+        [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]],
+        np.array([[0.1, 0.2], [0.3, 0.4]]),
+    ):
+        with pytest.raises(
+            TypeError, match=r"got a batch of \d samples: call it on each, \[model\(x\) for x in X\]"
+        ):
+            model(batch)
+    assert isinstance(model(np.array([0.1, 0.2])), Value)  # one numpy row is one sample

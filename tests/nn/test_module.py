@@ -12,7 +12,8 @@ import pytest
 
 import autograd
 import nn
-from nn import MLP, Layer, ModelFileError, Neuron, Perceptron, data, fit, optim
+from autograd import Value
+from nn import MLP, Layer, ModelFileError, Module, Neuron, Perceptron, data, fit, optim
 
 
 def snapshot(model: nn.Module) -> list[tuple[str, float]]:
@@ -427,3 +428,57 @@ def test_zero_grad_is_autograds(monkeypatch: pytest.MonkeyPatch) -> None:
     model.zero_grad()
     assert calls == [model.parameters()]
     assert all(p.grad == 0.0 for p in model.parameters())
+
+
+# ---------------------------------------------------------------------- a model of one's own
+
+
+class TwoLayers(Module):
+    """A model written as in PyTorch: layers as attributes, forward(x)."""
+
+    def __init__(self) -> None:
+        self.hidden = Layer(2, 3, seed=0)
+        self.heads = [Layer(3, 1, activation="linear", seed=1), Layer(3, 1, activation="linear", seed=2)]
+        self.scale = Value(2.0)
+        self._cache: list[Value] = [Value(9.0)]  # private: not a parameter
+
+    def forward(self, x: list[float]) -> Value:
+        h = self.hidden(x)
+        return self.scale * (self.heads[0](h) + self.heads[1](h))  # type: ignore[operator]
+
+
+def test_a_model_of_ones_own_finds_its_parameters_by_attribute_as_pytorch_does() -> None:
+    model = TwoLayers()
+    names = [name for name, _ in model.named_parameters()]
+    expected = (
+        [f"hidden.{n}" for n, _ in model.hidden.named_parameters()]
+        + [f"heads.0.{n}" for n, _ in model.heads[0].named_parameters()]
+        + [f"heads.1.{n}" for n, _ in model.heads[1].named_parameters()]
+        + ["scale"]
+    )
+    assert names == expected and len(names) == 9 + 4 + 4 + 1
+    assert [name for name, _ in model.children()] == ["hidden", "heads.0", "heads.1"]
+    out = model([0.5, -1.0])
+    out.backward()
+    assert all(p.backward_ran for p in model.parameters())
+    assert "18 parameters" in repr(model)
+
+
+def test_a_shared_value_is_one_parameter_and_a_model_without_forward_says_what_to_write() -> None:
+    class Tied(Module):
+        def __init__(self) -> None:
+            self.w = Value(1.0)
+            self.again = self.w
+
+    assert [name for name, _ in Tied().named_parameters()] == ["w"]
+    with pytest.raises(NotImplementedError, match=r"Tied has no forward\(\): define `def forward\(self, x\)"):
+        Tied()([1.0])
+
+
+def test_a_model_of_ones_own_saves_and_loads(tmp_path: Path) -> None:
+    model, twin = TwoLayers(), TwoLayers()
+    for p in model.parameters():
+        p.data += 0.5
+    model.save(tmp_path / "own.json")
+    twin.load(tmp_path / "own.json")
+    assert [p.data for p in twin.parameters()] == [p.data for p in model.parameters()]
