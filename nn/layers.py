@@ -61,7 +61,8 @@ def _labelled_inputs(
             raise TypeError(f"{owner!r} takes a list of numbers or Values, got {type(x).__name__}")
         else:
             x = list(x)
-    if x and (isinstance(x[0], (list, tuple)) or getattr(x[0], "ndim", 0)):
+    first: object = x[0] if x else None
+    if isinstance(first, (list, tuple)) or getattr(first, "ndim", 0):
         # PyTorch's habit of calling a model on a batch: say how it is done here
         raise TypeError(
             f"{owner!r} takes one sample of {len(labels)} numbers or Values, got a batch of "
