@@ -62,7 +62,8 @@ def _labelled_inputs(
         else:
             x = list(x)
     first: object = x[0] if x else None
-    if isinstance(first, (list, tuple)) or getattr(first, "ndim", 0):
+    dimensions: object = getattr(first, "ndim", None)  # a numpy row among the samples
+    if isinstance(first, (list, tuple)) or (isinstance(dimensions, int) and dimensions > 0):
         # PyTorch's habit of calling a model on a batch: say how it is done here
         raise TypeError(
             f"{owner!r} takes one sample of {len(labels)} numbers or Values, got a batch of "
