@@ -70,7 +70,13 @@ EdgeKey = tuple[Value, Value] | tuple[Value, Value, int]
 Edge = tuple[Value, Value, int]
 
 _COLLAPSE_DEPTH = {"layer": 1, "neuron": 2}
-_RANKDIRS = ("LR", "RL", "TB", "BT")
+# Ops whose inputs can be swapped without changing the output (dot's pairs of wᵢ and xᵢ
+# read as a whole): drawn as a plain symbol. Every other op with several inputs (a − b,
+# a / b, softmax's xᵢ) is drawn with numbered slots, input 1 first, each edge ending in its slot.
+_SYMMETRIC_OPS = frozenset({"add", "mul", "sum", "dot", "logsumexp"})
+RANKDIRS = ("LR", "RL", "TB", "BT")
+"""The directions a picture may flow: ``rankdir=`` of ``draw``."""
+_INPUT_SIDE = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}  # the compass side edges flow in from
 
 
 # ----------------------------------------------------------------------------- public API
@@ -116,8 +122,8 @@ def draw(
     - More than ``max_nodes`` drawn nodes raises ``GraphTooLargeError``.
     """
     roots = _roots(root)
-    if rankdir not in _RANKDIRS:
-        raise ValueError(f"draw: rankdir must be one of {', '.join(_RANKDIRS)}, got {rankdir!r}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw: rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if not isinstance(digits, int) or isinstance(digits, bool) or not 1 <= digits <= 17:
         raise ValueError(f"draw: digits must be an int from 1 to 17, got {digits!r}")
     if collapse is not None and collapse not in _COLLAPSE_DEPTH:
@@ -134,7 +140,8 @@ def draw(
         greyed = {p for node in core for p in node.parents if p not in core_set}
     drawn = sorted(core_set | greyed, key=position.__getitem__)
     scopes = _scopes(drawn, core_set)
-    groups = _groups(core, scopes, collapse, clusters)
+    titles = _box_titles(order, scopes, roots)
+    groups = _groups(core, scopes, collapse, clusters, titles)
     count = len(drawn) - len(groups) + len(set(groups.values()))
     if count > max_nodes:
         raise GraphTooLargeError(
@@ -152,7 +159,7 @@ def draw(
     # a leaf's backward_ran may come from another graph it is part of, so ask the outputs
     ran_roots = [r for r in roots if r.backward_ran]
     with_grads = set(graph.topological_order(ran_roots)) if grads and ran_roots else set()
-    builder = _Builder(position, scopes, groups, digits, clusters, with_grads)
+    builder = _Builder(position, scopes, groups, titles, digits, clusters, with_grads, _INPUT_SIDE[rankdir])
 
     for node in drawn:
         style: dict[str, str] = {"color": GREY, "fontcolor": GREY} if node in greyed else {}
@@ -169,7 +176,8 @@ def draw(
                 style = _edge_style(colors.get((parent, child, i), []))
                 if parent in greyed:
                     style.setdefault("color", GREY)
-                builder.edge(parent, child, _number(local, digits) if edge_derivatives else None, style)
+                label = _number(local, digits) if edge_derivatives else None
+                builder.edge(parent, child, i, label, style)
         if child.op is not None:
             # the op's own arrow carries the colours of every edge into it, so a path reads through it
             into = [c for i, parent in enumerate(child.parents) for c in colors.get((parent, child, i), [])]
@@ -179,8 +187,7 @@ def draw(
     if grads and not ran_roots:
         lines.append(NOT_RUN_YET)
     elif grads and len(ran_roots) < len(roots):
-        missing = ", ".join(_name(r) for r in roots if not r.backward_ran)
-        lines.append(f"backward not run yet from {missing}: nodes only it reaches show no grad")
+        lines.append(_not_run_from([r for r in roots if not r.backward_ran]))
     if lines:
         picture.attr(label="".join(_escape_text(line) + "\\l" for line in lines), labelloc="b", labeljust="l")
     builder.emit(picture)
@@ -334,8 +341,50 @@ class _Group:
     leaves: bool = False
 
 
+def _box_titles(order: list[Value], scopes: Mapping[Value, str], roots: list[Value]) -> dict[str, str]:
+    """Each scope box → its title in the notes' words, counted from 1, with the module path
+    after it: ``layers.0`` → "layer 1 (layers.0)"; an innermost box (a neuron) by the label of
+    its one output, "neuron o11 (neurons.0)", else by number, "neuron 1 (neurons.0)".
+    A box without a number (``loss``) keeps its name."""
+    boxes_of = {node: _scope_boxes(scopes.get(node, node.scope)) for node in order}
+    outputs: dict[str, set[str]] = {}  # box → names of its nodes used outside it, or outputs of the graph
+    for child in order:
+        for parent in child.parents:
+            for box in set(boxes_of[parent]) - set(boxes_of[child]):
+                outputs.setdefault(box, set()).add(_shown_name(parent))
+    for root in roots:
+        for box in boxes_of[root]:
+            outputs.setdefault(box, set()).add(_shown_name(root))
+    every = {box for boxes in boxes_of.values() for box in boxes}
+    outer = {box for boxes in boxes_of.values() for box in boxes[:-1]}
+    titles = {}
+    for box in every:
+        part = _last_part(box)
+        name, _, number = part.rpartition(".")
+        if not name or not number.isdigit():
+            titles[box] = part
+            continue
+        kind = name[:-1] if name.endswith("s") and not name.endswith("ss") else name
+        named = outputs.get(box, set())
+        one_label = next(iter(named)) if box not in outer and len(named) == 1 else ""
+        titles[box] = f"{kind} {one_label or int(number) + 1} ({part})"
+    return titles
+
+
+def _full_title(box: str, titles: Mapping[str, str]) -> str:
+    """A box's title with its enclosing boxes', for a picture without nested boxes:
+    "layer 1 › neuron o11 (layers.0.neurons.0)"."""
+    short = [titles[b].removesuffix(f" ({_last_part(b)})") for b in _scope_boxes(box)]
+    path = f" ({box})" if titles[box] != _last_part(box) or len(short) > 1 else ""
+    return " › ".join(short) + path
+
+
 def _groups(
-    core: list[Value], scopes: Mapping[Value, str], collapse: Collapse | None, clusters: bool
+    core: list[Value],
+    scopes: Mapping[Value, str],
+    collapse: Collapse | None,
+    clusters: bool,
+    titles: Mapping[str, str],
 ) -> dict[Value, _Group]:
     """Node → the node it is collapsed into (nodes drawn as themselves are absent)."""
     if collapse is None:
@@ -348,7 +397,7 @@ def _groups(
         if boxes:
             box = boxes[min(depth, len(boxes)) - 1]
             if box not in by_box:
-                title = _last_part(box) if clusters else box
+                title = titles[box] if clusters else _full_title(box, titles)
                 by_box[box] = _Group(box, title, _scope_boxes(box)[:-1])
             groups[node] = by_box[box]
     # a data set's inputs: x1 of every sample feeds the same neurons, so they are drawn as one
@@ -438,14 +487,18 @@ class _Builder:
         position: Mapping[Value, int],
         scopes: Mapping[Value, str],
         groups: Mapping[Value, _Group],
+        titles: Mapping[str, str],
         digits: int,
         clusters: bool,
         with_grads: set[Value],
+        input_side: str,
     ) -> None:
         self.position = position
+        self.input_side = input_side
         self.with_grads = with_grads
         self.scopes = scopes
         self.groups = groups
+        self.titles = titles
         self.digits = digits
         self.clusters = clusters
         self.boxes: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]] = {}
@@ -474,8 +527,8 @@ class _Builder:
             return
         data = _number(node.data, self.digits)
         # a constant is labelled with its value already
-        shown = node.label and not (node.is_leaf and node.label in (data, f"{node.data:g}"))
-        fields = [_escape_record(node.label)] if shown else []
+        shown = _shown_name(node) and not (node.is_leaf and node.label in (data, f"{node.data:g}"))
+        fields = [_escape_record(_shown_name(node))] if shown else []
         fields.append(f"data {data}")
         if show_grad:
             fields.append(f"grad {_number(node.grad, self.digits)}")
@@ -488,18 +541,25 @@ class _Builder:
     def op_node(self, node: Value) -> None:
         if node not in self.groups:
             assert node.op is not None
-            self._place(self._boxes(node), f"n{self.position[node]}op", {"label": node.op.symbol})
+            attrs = {"label": node.op.symbol}
+            if _inputs_in_order(node):
+                # {slots | symbol}: the slots stack across the direction of flow, in either rankdir
+                slots = "|".join(f"<{_slot(i)}> {i + 1}" for i in range(len(node.parents)))
+                attrs = {"label": f"{{{{{slots}}}|{_escape_record(node.op.symbol)}}}", "shape": "Mrecord"}
+            self._place(self._boxes(node), f"n{self.position[node]}op", attrs)
 
     def op_edge(self, node: Value, style: dict[str, str]) -> None:
         if node not in self.groups:
             name = f"n{self.position[node]}"
             self.edges.setdefault((f"{name}op", name), []).append((None, style))
 
-    def edge(self, parent: Value, child: Value, label: str | None, style: dict[str, str]) -> None:
+    def edge(self, parent: Value, child: Value, index: int, label: str | None, style: dict[str, str]) -> None:
         source = self._value_name(parent)
         group = self.groups.get(child)
         if group is None:
             target = f"n{self.position[child]}op"
+            if _inputs_in_order(child):
+                target += f":{_slot(index)}:{self.input_side}"
         elif self.groups.get(parent) == group:
             return  # inside one collapsed neuron or layer
         else:
@@ -565,13 +625,23 @@ class _Builder:
             with into.subgraph(name=_escape_text(f"cluster {box_path[-1]}")) as box:
                 # labelloc/labeljust set here, or a box inherits the caption's (bottom left)
                 box.attr(
-                    label=_escape_text(_last_part(box_path[-1])),
+                    label=_escape_text(self.titles[box_path[-1]]),
                     labelloc="t",
                     labeljust="l",
                     style="rounded",
                     color="#8c8c8c",
                 )
                 self._emit_box(box, box_path)
+
+
+def _inputs_in_order(node: Value) -> bool:
+    """Whether the op of ``node`` tells its inputs apart (a − b, a / b, softmax): pictures number them."""
+    return node.op is not None and len(node.parents) > 1 and node.op.name not in _SYMMETRIC_OPS
+
+
+def _slot(index: int) -> str:
+    """The port of input ``index`` on an op node drawn with numbered slots."""
+    return f"in{index + 1}"
 
 
 def _last_part(box: str) -> str:
@@ -597,6 +667,29 @@ def _unique(items: Iterable[Any]) -> list[Any]:
 
 def _number(x: float, digits: int) -> str:
     return f"{x:.{digits}g}"
+
+
+def _shown_name(node: Value) -> str:
+    """What a picture calls a node: its label; an unlabelled output of softmax or another
+    many-output op is named by its place, from 1 as the notes count (``softmax₂``); else ``""``."""
+    if node.label or node.op is None or not node.op.multi_output:
+        return node.label
+    index = int(dict(node.op.params).get("index", 0))
+    return node.op.name + str(index + 1).translate(_SUBSCRIPT)
+
+
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _not_run_from(missing: Sequence[Value]) -> str:
+    """The caption for outputs no backward has run from, by name: at most three named, the rest counted."""
+    names = [name for name in map(_shown_name, missing) if name][:3]
+    others = len(missing) - len(names)
+    if others:
+        names.append(f"{others} other output{'s' if others > 1 else ''}")
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    reach = "it reaches" if len(missing) == 1 else "they reach"
+    return f"backward not run yet from {listed}: nodes only {reach} show no grad"
 
 
 def _name(node: Value) -> str:

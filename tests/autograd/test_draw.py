@@ -39,7 +39,9 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # --------------------------------------------------------------------------- reading DOT back
 
 _NODE = re.compile(r"^\t+(\w+) \[(.*)\]$")
-_EDGE = re.compile(r"^\t+(\w+) -> (\w+)(?: \[(.*)\])?$")
+_EDGE = re.compile(
+    r"^\t+(\w+) -> (\w+)((?::\w+)*)(?: \[(.*)\])?$"
+)  # a port, input 2's :in2:w, after the name
 _ATTR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)')
 _CLUSTER = re.compile(r'^\t+subgraph "cluster (.*)" \{$')
 
@@ -56,7 +58,12 @@ def nodes_of(source: str) -> dict[str, dict[str, str]]:
 
 
 def edges_of(source: str) -> list[tuple[str, str, dict[str, str]]]:
-    return [(m[1], m[2], _attrs(m[3])) for line in source.splitlines() if (m := _EDGE.match(line))]
+    return [(m[1], m[2], _attrs(m[4])) for line in source.splitlines() if (m := _EDGE.match(line))]
+
+
+def ports_of(source: str) -> list[tuple[str, str, str]]:
+    """Each edge as (source, target, the port at the target: ``:in2:w`` or "")."""
+    return [(m[1], m[2], m[3]) for line in source.splitlines() if (m := _EDGE.match(line))]
 
 
 def clusters_of(source: str) -> dict[str, tuple[str, ...]]:
@@ -158,7 +165,7 @@ def test_several_outputs_are_drawn_together_and_the_caption_names_the_one_withou
     labels = [attrs["label"] for attrs in nodes_of(source).values()]
     assert sum(label.startswith("{y1 |") for label in labels) == 1
     assert sum(label.startswith("{y2 | data") and "grad" not in label for label in labels) == 1
-    assert "backward not run yet from 'y2'" in source
+    assert "backward not run yet from y2: nodes only it reaches show no grad" in source
 
 
 # --------------------------------------------------------------------------- edges
@@ -358,9 +365,14 @@ def test_an_unscoped_weight_is_drawn_in_the_one_neuron_that_uses_it() -> None:
 
 
 def _collapsed(source: str) -> tuple[dict[str, str], set[tuple[str, str]]]:
-    """Collapsed box name → its first label field, and the edges as pairs of those names or labels."""
+    """Collapsed box name → its module path (in parentheses at the end of its title: "neuron 1
+    (neurons.0)"), or its title when it has none; and the edges as pairs of those names or labels."""
     shown = nodes_of(source)
-    title = {name: attrs["label"].split(" |")[0][1:] for name, attrs in shown.items() if "label" in attrs}
+    title = {
+        name: re.sub(r"^.*\((.*)\)$", r"\1", attrs["label"].split(" |")[0][1:])
+        for name, attrs in shown.items()
+        if "label" in attrs
+    }
     edges = {(title.get(a, a), title.get(b, b)) for a, b, _ in edges_of(source)}
     return {n: t for n, t in title.items() if n.startswith("g")}, edges
 
@@ -388,7 +400,7 @@ def test_collapse_layer_draws_one_node_per_layer() -> None:
     assert ("layers.0", "layers.1") in edges
     labels = [a["label"] for a in nodes_of(draw(loss, collapse="layer").source).values()]
     tanh_out = loss.parents[0].parents[0]
-    assert f"{{layers.1 | 6 nodes | out {tanh_out.data:.4g} | grad {tanh_out.grad:.4g}}}" in labels
+    assert f"{{layer 2 (layers.1) | 6 nodes | out {tanh_out.data:.4g} | grad {tanh_out.grad:.4g}}}" in labels
 
 
 def test_collapse_an_mlp_2_16_16_1_draws_33_neurons_and_their_edges() -> None:
@@ -683,3 +695,144 @@ def test_a_line_break_in_a_label_stays_a_line_break(tmp_path: Path) -> None:
     svg = save_graph(y, tmp_path / "lines.svg").read_text()
     for word in ("two", "lines", "three", "line", "label"):
         assert f">{word}</text>" in svg
+
+
+# --------------------------------------------------------------------------- which input is which
+
+# One way to build each op with several inputs from Values, by the op table's name.
+MANY_INPUTS = {
+    "add": lambda v: v[0] + v[1],
+    "sub": lambda v: v[0] - v[1],
+    "mul": lambda v: v[0] * v[1],
+    "div": lambda v: v[0] / v[1],
+    "pow": lambda v: v[0] ** v[1],
+    "prelu": lambda v: v[0].prelu(v[1]),
+    "sum": lambda v: autograd.sum(v),
+    "dot": lambda v: autograd.dot(v[:3], v[3:]),
+    "logsumexp": lambda v: autograd.logsumexp(v),
+    "softmax": lambda v: autograd.softmax(v)[0],
+    "log_softmax": lambda v: autograd.log_softmax(v)[1],
+}
+
+
+def test_every_op_with_several_inputs_has_a_case_here() -> None:
+    assert {name for name, op in autograd.ops.OPS.items() if op.arity != 1} == set(MANY_INPUTS)
+
+
+@pytest.mark.parametrize("name", sorted(MANY_INPUTS))
+def test_an_op_whose_inputs_cannot_be_swapped_draws_them_in_numbered_slots(name: str) -> None:
+    """b − a drew a above b into a bare "−" (it read as a − b): an op whose inputs are not
+    interchangeable gets a slot per input, numbered from 1, and each edge ends in its input's slot."""
+    inputs = [
+        Value(v, f"v{k}") for k, v in enumerate((0.7, 1.3, 2.1, -0.4, 0.9, 1.6)[: 6 if name == "dot" else 3])
+    ]
+    picked = inputs if autograd.ops.OPS[name].arity is None else inputs[:2]
+    out = MANY_INPUTS[name](picked)
+    swapped = MANY_INPUTS[name]([picked[1], picked[0], *picked[2:]])
+    source = draw(out).source
+    op_label = nodes_of(source)[name_of(out, out) + "op"]["label"]
+    into_op = [(a, port) for a, b, port in ports_of(source) if b == name_of(out, out) + "op"]
+    if not math.isclose(out.data, swapped.data) and name != "dot":  # dot's wᵢ·xᵢ read as a whole
+        slots = "|".join(f"<in{k}> {k}" for k in range(1, len(picked) + 1))
+        assert op_label.startswith(f"{{{{{slots}}}|")
+        assert into_op == [(name_of(out, p), f":in{k}:w") for k, p in enumerate(picked, start=1)]
+    else:  # a + b, a × b, Σ, dot, logsumexp: the bare symbol, no numbers to clutter it
+        assert op_label == out.op.symbol and {port for _, port in into_op} == {""}
+
+
+def test_numbered_slots_face_the_flow_and_a_node_used_twice_fills_both() -> None:
+    a = Value(3.0, "a")
+    out = a - a
+    for rankdir, side in (("LR", "w"), ("TB", "n"), ("RL", "e"), ("BT", "s")):
+        ports = [port for _, b, port in ports_of(draw(out, rankdir=rankdir).source) if b.endswith("op")]
+        assert ports == [f":in1:{side}", f":in2:{side}"]
+
+
+def test_the_demos_error_reads_y_minus_o2() -> None:
+    """The demo drew e = y − o2 with o2 above y: y is input 1, o2 input 2."""
+    from tests.golden.cases import notes_loss
+
+    loss = notes_loss()
+    e, y, o2 = (by_label(loss, label) for label in ("e", "y", "o2"))
+    ports = {(a, port) for a, b, port in ports_of(draw(loss).source) if b == name_of(loss, e) + "op"}
+    assert ports == {(name_of(loss, y), ":in1:w"), (name_of(loss, o2), ":in2:w")}
+
+
+def test_numbered_slots_render_in_every_direction(tmp_path: Path) -> None:
+    x, y = Value(2.0, "x"), Value(-1.0, "y")
+    outs = [x - y, x / y, *autograd.softmax([x, y, x * y])]
+    for rankdir in ("LR", "TB"):
+        svg = save_graph(outs, tmp_path / f"{rankdir}.svg", rankdir=rankdir).read_text(encoding="utf-8")
+        assert svg.count(">softmax<") == 3 and "Warning" not in svg
+
+
+# --------------------------------------------------------------------------- many outputs, named
+
+
+def test_softmax_outputs_are_named_by_place_and_the_caption_by_names_never_reprs() -> None:
+    """A caption read "backward not run yet from Value(0.0021657), Value(0.00588697), …: nodes
+    only it reaches": reprs, and "it" for three outputs."""
+    outs = autograd.softmax([Value(v) for v in (1.0, 2.0, 6.0, 9.0)])
+    outs[0].backward()
+    source = draw(outs, edge_derivatives=True).source
+    shown = [
+        attrs["label"].split(" |")[0][1:] for attrs in nodes_of(source).values() if "data" in attrs["label"]
+    ]
+    assert [s for s in shown if s.startswith("softmax")] == ["softmax₁", "softmax₂", "softmax₃", "softmax₄"]
+    assert "Value(" not in source
+    assert (
+        "backward not run yet from softmax₂, softmax₃ and softmax₄: nodes only they reach show no grad"
+        in source
+    )
+
+
+def test_a_caption_counts_unnamed_outputs_and_names_at_most_three() -> None:
+    x = Value(0.5, "x")
+    outs = [x.tanh(), x.sigmoid(), *autograd.log_softmax([x, x * 2.0, x * 3.0, x * 4.0, x * 5.0])]
+    outs[0].backward()
+    source = draw(outs).source
+    expected = "from log_softmax₁, log_softmax₂, log_softmax₃ and 3 other outputs: nodes only they reach"
+    assert expected in source
+    x.label = ""
+    one = draw([outs[0], outs[1]]).source
+    assert "backward not run yet from 1 other output: nodes only it reaches show no grad" in one
+
+
+# --------------------------------------------------------------------------- boxes named as the notes
+
+
+def _cluster_titles(source: str) -> dict[str, str]:
+    lines = source.splitlines()
+    return {
+        m[1]: _attrs(lines[i + 1])["label"] for i, line in enumerate(lines) if (m := _CLUSTER.match(line))
+    }
+
+
+def test_scope_boxes_are_titled_as_the_notes_count_with_the_module_path() -> None:
+    """A box titled "layers.0 › neurons.0" held node o11: the notes say layer 1, neuron o11."""
+    import nn
+
+    model = nn.MLP(2, [2, 1], seed=0)
+    loss = nn.losses.mse([model([1.0, -2.0]), model([0.5, 0.5])], [1.0, 0.0])
+    loss.backward()
+    assert _cluster_titles(draw(loss).source) == {
+        "layers.0": "layer 1 (layers.0)",
+        "layers.0.neurons.0": "neuron o11 (neurons.0)",
+        "layers.0.neurons.1": "neuron o12 (neurons.1)",
+        "layers.1": "layer 2 (layers.1)",
+        "layers.1.neurons.0": "neuron o21 (neurons.0)",
+        "loss": "loss",
+    }
+    flat = [
+        a["label"].split(" |")[0][1:]
+        for a in nodes_of(draw(loss, collapse="neuron", clusters=False).source).values()
+    ]
+    assert "layer 1 › neuron o12 (layers.0.neurons.1)" in flat and "loss" in flat
+    nested = [a["label"].split(" |")[0][1:] for a in nodes_of(draw(loss, collapse="layer").source).values()]
+    assert {"layer 1 (layers.0)", "layer 2 (layers.1)"} <= set(nested)
+
+
+def test_a_box_without_one_named_output_is_numbered_from_1() -> None:
+    titles = _cluster_titles(draw(scoped_network()).source)
+    assert titles["layers.0.neurons.1"] == "neuron 2 (neurons.1)"
+    assert titles["layers.1"] == "layer 2 (layers.1)"
