@@ -6,12 +6,17 @@ import argparse
 import ast
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from . import expr, graph
-from .draw import GraphvizNotFoundError, save_graph, writable_target
+from .draw import RANKDIRS, GraphvizNotFoundError, save_graph, writable_target
 from .trace import chain_rule
 from .value import Value, dot
+
+DEMO_OUT = "demo.png"
+DRAW_OUT = "graph.png"
+"""Where ``demo`` and ``draw`` write their pictures without ``--out``: the current directory."""
 
 
 def notes_forward_pass() -> dict[str, Value]:
@@ -43,15 +48,16 @@ def notes_forward_pass() -> dict[str, Value]:
     return {v.label: v for v in graph.topological_order(loss)}
 
 
-def demo(out: str = "demo.png") -> None:
+def demo(out: str | None = None, *, rankdir: str = "LR", digits: int = 4) -> None:
     """The notes' forward pass, the gradients of every weight and bias, the chain rule for
-    w4 as the notes write it, one weight update, and the picture.
+    w4 as the notes write it, one weight update, and the picture, written to ``out``
+    (default ``demo.png`` in the current directory; ``rankdir`` and ``digits`` as for ``draw``).
 
     A bad ``out`` (unknown extension, missing folder, a directory) raises ``ValueError`` /
     ``OSError`` before anything is printed or written; only a missing Graphviz ``dot``
     program is a soft failure: the demo then ends with a note and no picture.
     """
-    writable_target(out)  # before any work, so a bad path costs nothing
+    target = writable_target(DEMO_OUT if out is None else out)  # before any work: a bad path costs nothing
     nodes = notes_forward_pass()
     loss = nodes["L"]
     print("Forward pass (the lecture notes' worked example)")
@@ -75,11 +81,11 @@ def demo(out: str = "demo.png") -> None:
     print(f"\nWeight update, η = {rate}: w4_new = w4_old − η·∂L/∂w4 = {w4.data:g} − {rate}·({w4.grad:.6g})")
     print(f"  = {new:.6g}: the slope is negative, so the weight grows")
     try:
-        save_graph(loss, out, edge_derivatives=True)
+        written = save_graph(loss, target, edge_derivatives=True, rankdir=rankdir, digits=digits)
     except GraphvizNotFoundError as error:  # the numbers are the demo; the picture needs a program
         print(f"\n(no picture: {error})")
     else:
-        print(f"\nComputation graph written to {out}")
+        print(f"\nComputation graph written to {_where(written, out)}")
     print("Next: the notebooks walk through the notes: jupyter lab notebooks/")
 
 
@@ -151,10 +157,45 @@ def _output_name(inputs: dict[str, Value]) -> str:
     return name
 
 
+def _where(written: Path, given: str | None) -> str:
+    """The path written; when no ``--out`` was given, also the folder it went to."""
+    return str(written) if given is not None else f"{written} (in {written.resolve().parent})"
+
+
+def _digits(text: str) -> int:
+    """``--digits``: an int from 1 to 17, as ``draw`` takes."""
+    try:
+        digits = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; give 1 to 17") from None
+    if not 1 <= digits <= 17:
+        raise argparse.ArgumentTypeError(f"{digits} is not from 1 to 17")
+    return digits
+
+
+def _picture_options(command: argparse.ArgumentParser) -> None:
+    """``--rankdir`` and ``--digits``, for every command that writes a picture."""
+    command.add_argument(
+        "--rankdir",
+        default="LR",
+        type=str.upper,
+        choices=RANKDIRS,
+        metavar="DIR",
+        help="direction of flow: LR left to right (default), TB top to bottom, RL, BT",
+    )
+    command.add_argument(
+        "--digits",
+        type=_digits,
+        default=4,
+        metavar="N",
+        help="significant digits of data, grad and edge numbers, 1 to 17 (default 4)",
+    )
+
+
 def draw_command(args: argparse.Namespace) -> None:
     """Build EXPR, backpropagate, print the value and gradients, write the picture."""
     try:
-        writable_target(args.out)  # before any work, so a bad path costs nothing
+        target = writable_target(DRAW_OUT if args.out is None else args.out)  # before any work
     except (OSError, ValueError) as error:
         raise _Refused(str(error)) from None
     root, inputs = _build(args.expression, args.let)
@@ -167,14 +208,20 @@ def draw_command(args: argparse.Namespace) -> None:
     root.backward()
     try:
         written = save_graph(
-            root, args.out, grads=not args.no_grads, edge_derivatives=args.edge_derivatives, focus=focus
+            root,
+            target,
+            grads=not args.no_grads,
+            edge_derivatives=args.edge_derivatives,
+            focus=focus,
+            rankdir=args.rankdir,
+            digits=args.digits,
         )
     except (OSError, ValueError) as error:
         raise _Refused(str(error)) from None
     print(f"{root.label} = {' '.join(args.expression.split())} = {root.data:.6g}")
     for name, value in inputs.items():
         print(f"  ∂{root.label}/∂{name} = {value.grad:.6g}")
-    print(f"graph written to {written}")
+    print(f"graph written to {_where(written, args.out)}")
 
 
 def trace_command(args: argparse.Namespace) -> None:
@@ -203,24 +250,32 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     demo_parser.add_argument(
-        "--out", default="demo.png", help="where to write the picture (default demo.png)"
+        "--out",
+        metavar="PATH",
+        help="where to write the picture: PNG, SVG, PDF or DOT source (.dot, .gv) by extension "
+        f"(default {DEMO_OUT} in the current directory; the path written is printed)",
     )
+    _picture_options(demo_parser)
 
     draw_parser = _expression_command(
         commands,
         "draw",
         "build EXPR, run backward, write its computation graph",
         DRAW_EXAMPLES,
-        "[--out PATH] [--no-grads] [--edge-derivatives] [--focus NAME]",
+        "[--out PATH] [--no-grads] [--edge-derivatives] [--focus NAME] [--rankdir DIR] [--digits N]",
     )
     draw_parser.add_argument(
-        "--out", default="graph.png", help="PNG, SVG, PDF, or DOT source (.dot, .gv) by extension"
+        "--out",
+        metavar="PATH",
+        help="where to write the picture: PNG, SVG, PDF or DOT source (.dot, .gv) by extension "
+        f"(default {DRAW_OUT} in the current directory; the path written is printed)",
     )
     draw_parser.add_argument("--no-grads", action="store_true", help="show data only, no gradients")
     draw_parser.add_argument(
         "--edge-derivatives", action="store_true", help="write each edge's local derivative on it"
     )
     draw_parser.add_argument("--focus", metavar="NAME", help="draw only the part between NAME and EXPR")
+    _picture_options(draw_parser)
 
     trace_parser = _expression_command(
         commands,
@@ -293,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(unread)}")  # as parse_args says it
     if args.command == "demo":
         try:
-            demo(args.out)
+            demo(args.out, rankdir=args.rankdir, digits=args.digits)
         except (OSError, ValueError) as error:
             print(f"{parser.prog} demo: error: {error}", file=sys.stderr)
             return EXIT_BAD_INPUT

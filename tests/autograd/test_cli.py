@@ -336,3 +336,59 @@ def test_the_ways_out_the_help_gives_work(capsys: pytest.CaptureFixture[str]) ->
     assert out.count("= -2") >= 2 and "= 2" in out
     help_text = run("trace", "--help").stdout
     assert "EXPR comes first" in help_text and '-- "-x*w"' in help_text
+
+
+# --------------------------------------------------------------------------- pictures for slides
+
+
+def test_draw_numbers_the_inputs_of_b_minus_a(tmp_path: Path) -> None:
+    """``draw "b - a"`` drew a above b into a bare "−": f = −3 read as a − b."""
+    out = tmp_path / "graph.dot"
+    assert main(["draw", "b - a", "--let", "a=5", "b=2", "--out", str(out)]) == 0
+    source = out.read_text(encoding="utf-8")
+    names = {
+        label: line.split()[0] for line in source.splitlines() for label in "ab" if f'"{{{label} |' in line
+    }
+    assert f"{names['b']} -> n2op:in1:w" in source and f"{names['a']} -> n2op:in2:w" in source
+
+
+def test_rankdir_and_digits_reach_the_picture(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "graph.dot"
+    assert main(["draw", *NEURON, "--out", str(out), "--rankdir", "tb", "--digits", "7"]) == 0
+    source = out.read_text(encoding="utf-8")
+    t = math.tanh(2 * -3 + 6.88)
+    assert "rankdir=TB" in source and f"data {t:.7g}" in source
+    demo_out = tmp_path / "demo.dot"
+    assert main(["demo", "--out", str(demo_out), "--rankdir", "BT", "--digits", "2"]) == 0
+    assert "rankdir=BT" in demo_out.read_text(encoding="utf-8")
+    assert "{L | data 0.24 | grad 1}" in demo_out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rankdir", "up"], "argument --rankdir: invalid choice: 'UP'"),
+        (["--digits", "0"], "argument --digits: 0 is not from 1 to 17"),
+        (["--digits", "2.5"], "argument --digits: '2.5' is not a whole number"),
+    ],
+)
+@pytest.mark.parametrize("command", [["draw", *NEURON], ["demo"]])
+def test_bad_rankdir_or_digits_exit_2_and_write_nothing(
+    command: list[str], args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--out", str(tmp_path / "x.png"), *args])
+    assert exited.value.code == EXIT_BAD_INPUT
+    assert message in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_out_the_help_and_the_output_say_where_the_picture_goes(tmp_path: Path) -> None:
+    for command, default in (("draw", "graph.png"), ("demo", "demo.png")):
+        helped = " ".join(run(command, "--help").stdout.split())
+        assert f"(default {default} in the current directory; the path written is printed)" in helped
+        assert "--rankdir DIR" in helped and "--digits N" in helped
+    done = run("draw", *NEURON, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"graph written to graph.png (in {tmp_path.resolve()})"
+    assert (tmp_path / "graph.png").read_bytes().startswith(PNG_MAGIC)
