@@ -15,7 +15,7 @@ import pytest
 
 import autograd
 from autograd import Value
-from autograd.__main__ import notes_forward_pass
+from autograd.examples import notes_forward_pass
 from nn import Neuron
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import autograd
 from autograd import Backprop, Value, chain_rule, draw, scope
-from autograd.__main__ import notes_forward_pass
+from autograd.examples import notes_forward_pass
 
 GOLDEN = Path(__file__).parent
 
