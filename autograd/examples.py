@@ -39,9 +39,15 @@ def notes_forward_pass() -> dict[str, Value]:
 
 
 def _neuron(name: str, weights: Sequence[Value], inputs: Sequence[Value], bias: Value) -> Value:
-    """o = σ(z) with z = Σ xᵢwᵢ + b, made inside ``scope(name)`` so a drawing boxes the neuron."""
+    """o = σ(z) with z = Σ + b and Σ = Σ xᵢwᵢ, made inside ``scope(name)`` so a drawing boxes
+    the neuron; its nodes are labelled as ``nn.MLP`` labels them: ``Σlj``, ``zlj``, ``olj``."""
+    lj = name.removeprefix("o")
     with scope(name):
-        out = (dot(weights, inputs) + bias).sigmoid()
+        weighted = dot(weights, inputs)
+        weighted.label = f"Σ{lj}"
+        z = weighted + bias
+        z.label = f"z{lj}"
+        out = z.sigmoid()
     out.label = name
     return out
 
@@ -61,9 +67,10 @@ def notes_network() -> tuple[Value, dict[str, Value]]:
     - o21 = σ(w4·o11 + b21), o22 = σ(w5·o12 + b22), o31 = σ(w6·o21 + w7·o22 + b31)
     - L = (y − o31)²
 
-    Only these names are labels; each neuron's weighted sum and ``+ b`` are unlabelled
-    nodes in the neuron's scope (``o11.dot``, ``o11.add``), so traces group them into the
-    factor ∂o11/∂w1 as the notes do. Returns ``(L, {name: node})``.
+    Each neuron's weighted sum and z are named as ``nn.MLP`` names them, neuron j of layer l
+    making ``Σlj``, ``zlj`` and ``olj`` (``Σ11``, ``z11``, ``o11``), all in the neuron's scope
+    (``o11``), so traces still group them into the notes' one factor per neuron, ∂o11/∂w1.
+    Returns ``(L, {name: node})`` for every labelled node.
     """
     leaves = {
         "x1": 95.0, "x2": 3.0, "y": 0.0,

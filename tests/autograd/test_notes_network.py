@@ -13,6 +13,8 @@ import pytest
 
 from autograd import Backprop, chain_rule
 from autograd.examples import notes_network
+from autograd.graph import topological_order
+from nn import MLP
 
 NOTES_FORMULA = (
     "∂L/∂w1 = ∂L/∂o31 · ∂o31/∂o21 · ∂o21/∂o11 · ∂o11/∂w1 + ∂L/∂o31 · ∂o31/∂o22 · ∂o22/∂o12 · ∂o12/∂w1"
@@ -50,13 +52,30 @@ def test_the_loss_is_the_network_written_by_hand() -> None:
     assert all(node.label == name for name, node in nodes.items())
 
 
+def test_each_neuron_is_named_as_nn_mlp_names_it() -> None:
+    """Σlj = Σ xᵢwᵢ, zlj = Σlj + blj, olj = σ(zlj): the names nn.MLP gives neuron j of layer l."""
+    _, nodes = notes_network()
+    sums = {"11": 0.01 * 95 + 0.02 * 3, "12": 0.01 * 95 + 0.03 * 3}
+    for lj, weighted in sums.items():
+        assert nodes[f"Σ{lj}"].data == pytest.approx(weighted, rel=1e-12)
+        assert nodes[f"z{lj}"].data == pytest.approx(weighted + 0.01, rel=1e-12)
+        assert nodes[f"o{lj}"].data == pytest.approx(_sigmoid(weighted + 0.01), rel=1e-12)
+    mlp = MLP(2, [2, 2, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
+    mlp_names = {node.label for node in topological_order(mlp([95.0, 3.0]))}
+    neuron_names = {name for name in nodes if name[0] in "Σzo"}
+    assert len(neuron_names) == 15 and neuron_names <= mlp_names
+
+
 def test_w1_has_exactly_the_notes_two_paths() -> None:
     loss, nodes = notes_network()
     chain = chain_rule(loss, nodes["w1"])
     assert chain.count == 2 and len(chain.paths) == 2
     assert str(chain).splitlines()[0] == NOTES_FORMULA
     through = [[n.label for n in path.nodes if n.label] for path in chain.paths]
-    assert through == [["L", "o31", "o21", "o11", "w1"], ["L", "o31", "o22", "o12", "w1"]]
+    neurons = [["31", "21", "11"], ["31", "22", "12"]]  # each neuron's Σ, z and o, as nn.MLP names them
+    assert through == [
+        ["L", *(name for lj in path for name in (f"o{lj}", f"z{lj}", f"Σ{lj}")), "w1"] for path in neurons
+    ]
 
 
 def test_each_factor_and_path_matches_the_hand_derivation() -> None:
@@ -106,8 +125,8 @@ def test_every_raw_edge_is_shown_in_detail() -> None:
     chain = chain_rule(loss, nodes["w1"])
     first = chain.format(detail=True).splitlines()[0]
     assert first.count("∂") == 2 + 2 * sum(len(p.edges) for p in chain.paths)
-    assert "∂o11/∂o11.add · ∂o11.add/∂o11.dot · ∂o11.dot/∂w1" in first
-    assert "  ∂o11.dot/∂w1 = x1" in chain.format(detail=True).splitlines()
+    assert "∂o11/∂z11 · ∂z11/∂Σ11 · ∂Σ11/∂w1" in first
+    assert "  ∂Σ11/∂w1 = x1" in chain.format(detail=True).splitlines()
 
 
 def test_the_notes_formula_as_latex() -> None:

@@ -53,13 +53,13 @@ def _notes_answers() -> Callable[[str, str], float]:
     """∂L/∂input after each edge, from backward() on a twin network and upstream × local by hand.
 
     An input reached once gets its final gradient from its only edge: the twin's ``.grad``.
-    w1, x1 and x2 feed both first-layer neurons; their first share (from o11.dot) is
-    upstream × local written out: ∂o11.dot/∂w1 = x1, ∂o11.dot/∂x1 = w1, ∂o11.dot/∂x2 = w2.
+    w1, x1 and x2 feed both first-layer neurons; their first share (from Σ11) is
+    upstream × local written out: ∂Σ11/∂w1 = x1, ∂Σ11/∂x1 = w1, ∂Σ11/∂x2 = w2.
     """
     twin, _ = notes_network()
     twin.backward()
     by_name = {name: node for node, name in node_names(twin).items()}
-    upstream = by_name["o11.dot"].grad
+    upstream = by_name["Σ11"].grad
     first_share = {"w1": 95.0 * upstream, "x1": 0.01 * upstream, "x2": 0.02 * upstream}
     uses = Counter(parent for node in graph.topological_order(twin) for parent in node.parents)
     seen: Counter[str] = Counter()
@@ -68,7 +68,7 @@ def _notes_answers() -> Callable[[str, str], float]:
         seen[parent] += 1
         if seen[parent] == uses[by_name[parent]]:
             return by_name[parent].grad
-        assert node == "o11.dot" and seen[parent] == 1, (node, parent)
+        assert node == "Σ11" and seen[parent] == 1, (node, parent)
         return first_share[parent]
 
     return expected
@@ -295,13 +295,13 @@ def test_tolerance_is_relative_and_absolute_and_configurable() -> None:
 
 
 def test_a_tiny_gradient_is_not_matched_by_zero() -> None:
-    """∂L/∂x1 from o11.dot is w1 · ∂L/∂o11.dot ≈ 5e-5: answering 0 must be wrong."""
+    """∂L/∂x1 from Σ11 is w1 · ∂L/∂Σ11 ≈ 5e-5: answering 0 must be wrong."""
     loss, _ = notes_network()
     quiz = Quiz(loss)
     expected = _notes_answers()
-    while _asked(quiz) != ("o11.dot", "x1"):
+    while _asked(quiz) != ("Σ11", "x1"):
         quiz.answer(expected(*_asked(quiz)))
-    small = expected("o11.dot", "x1")
+    small = expected("Σ11", "x1")
     assert 1e-5 < small < 1e-4
     result = quiz.answer(0.0)
     assert not result.correct and result.expected == small
@@ -313,19 +313,16 @@ def test_a_wrong_answer_is_explained_as_upstream_times_local() -> None:
     twin.backward()
     by_name = {name: node for node, name in node_names(twin).items()}
     quiz = Quiz(loss)
-    while _asked(quiz) != ("o31.dot", "w6"):
+    while _asked(quiz) != ("Σ31", "w6"):
         quiz.answer(0.0)
-    assert quiz.question.splitlines()[2] == f"upstream ∂L/∂o31.dot = {by_name['o31.dot'].grad:.4g}"
+    assert quiz.question.splitlines()[2] == f"upstream ∂L/∂Σ31 = {by_name['Σ31'].grad:.4g}"
     result = quiz.answer(0.5)
-    o21, upstream = by_name["o21"].data, by_name["o31.dot"].grad
+    o21, upstream = by_name["o21"].data, by_name["Σ31"].grad
     assert not result.correct and result.expected == by_name["w6"].grad
     lines = result.explanation.splitlines()
     assert lines[0] == f"✗ 0.5 is not ∂L/∂w6: it is {o21 * upstream:.6g}"
-    assert "step 5 of 17: o31.dot = w6·o21 + w7·o22" in result.explanation
-    edge = (
-        f"∂L/∂w6 += ∂o31.dot/∂w6 · ∂L/∂o31.dot = o21 · ∂L/∂o31.dot = {o21:.4g} · {upstream:.4g}"
-        f" = {o21 * upstream:.4g}"
-    )
+    assert "step 5 of 17: Σ31 = w6·o21 + w7·o22" in result.explanation
+    edge = f"∂L/∂w6 += ∂Σ31/∂w6 · ∂L/∂Σ31 = o21 · ∂L/∂Σ31 = {o21:.4g} · {upstream:.4g} = {o21 * upstream:.4g}"
     assert any(line.strip().startswith(edge) for line in lines)
     # tells nothing not yet asked: the step's other inputs come in later questions
     assert "∂L/∂w7" not in result.explanation and "∂L/∂o21" not in result.explanation
@@ -356,12 +353,12 @@ def test_the_usual_slips_are_named() -> None:
     )
     expected = _notes_answers()
     quiz = Quiz(notes_network()[0])
-    while _asked(quiz) != ("o12.dot", "w1"):
+    while _asked(quiz) != ("Σ12", "w1"):
         quiz.answer(expected(*_asked(quiz)))
     twin, _ = notes_network()
     twin.backward()
     by_name = {name: node for node, name in node_names(twin).items()}
-    this_edge = 95.0 * by_name["o12.dot"].grad  # ∂o12.dot/∂w1 = x1, times the upstream
+    this_edge = 95.0 * by_name["Σ12"].grad  # ∂Σ12/∂w1 = x1, times the upstream
     forgot = quiz.answer(this_edge)
     assert not forgot.correct and forgot.expected == by_name["w1"].grad
     assert "that is only this edge's share: add the" in forgot.explanation
@@ -611,7 +608,7 @@ def test_a_quiz_on_a_graph_that_holds_gradients_speaks_of_this_pass_and_accumula
         ) in result.explanation
         if q.accumulates:
             seen_second = True
-            assert f"this pass has already sent w1 {q.received:.4g} (from o11.dot)" in question
+            assert f"this pass has already sent w1 {q.received:.4g} (from Σ11)" in question
             assert f"+ the {q.received:.4g} this pass already sent w1" in hint
             assert "w1 already holds" not in question + hint + result.explanation
         else:

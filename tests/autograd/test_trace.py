@@ -282,7 +282,7 @@ def test_a_step_away_from_the_root_reads_as_the_notes_write_it() -> None:
     assert (
         str(steps["o31"])
         .splitlines()[1]
-        .startswith("  ∂L/∂o31.add += ∂o31/∂o31.add · ∂L/∂o31 = σ(1 − σ) · ∂L/∂o31 = ")
+        .startswith("  ∂L/∂z31 += ∂o31/∂z31 · ∂L/∂o31 = σ(1 − σ) · ∂L/∂o31 = ")
     )  # no mark where local and gradient differ in name
     assert "[" not in str(steps["o31"]) and nodes["o31"] is steps["o31"].node
 
