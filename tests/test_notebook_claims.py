@@ -3,8 +3,11 @@
 Notebook 02 says the notes' worked example gives z = 1.16, σ = 0.76133, 0.045227 and 0.51130
 (the notes write 1.151, 0.759, 0.04518, 0.51129); notebook 05 says softmax of the scores
 cat −1, dog 0, monkey 3, horse 5 is 0.00217, 0.00589, 0.11824, 0.87370 (the notes divide by
-e^(−1+0+3+5) instead of Σ e^yₖ and get 86 % for horse). Each number is derived here a second
-way, by hand, so a change in the library that made a notebook's claim false fails a test.
+e^(−1+0+3+5) instead of Σ e^yₖ and get 86 % for horse). Notebook 02 also says why the slip hardly
+reaches O₂ (w₄ = 0.02 and σ′ ≤ 0.25 shrink it), notebook 03 how the notes' 2-2-1 network differs
+from a fully connected one, and notebook 04 that the notes' factor ∂O₃₁/∂O₂₁ = σ′(z)·w₃ is at most
+0.25·|w₃| and that their "w_old + η·∂L/∂w" would climb the loss. Each number is derived here a
+second way, by hand, so a change in the library that made a notebook's claim false fails a test.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import math
 import pytest
 
 import autograd
-from autograd import Value
+from autograd import Value, chain_rule
 from autograd.examples import notes_forward_pass
-from nn import Neuron
+from nn import MLP, Neuron
 
 
 def sigmoid_by_hand(z: float) -> float:
@@ -64,6 +67,54 @@ def test_the_notes_slips_come_from_one_slip_carried_through() -> None:
     assert math.floor(sigmoid_by_hand(notes["z1"]) * 1000) / 1000 == notes["o1"]  # cut, not rounded
     assert round(notes["o1"] * 0.02 + 0.03, 5) == notes["z2"]
     assert round(sigmoid_by_hand(notes["z2"]), 5) == notes["o2"]
+
+
+def test_the_slip_shrinks_on_its_way_to_the_output() -> None:
+    """Notebook 02: O₁ off by 0.0023, z₂ by 0.00005 (× w₄), O₂ by 0.00001 (× σ′(z₂) ≈ 0.25, its peak)."""
+    o1_off = O1_BY_HAND - 0.759
+    z2_off = Z2_BY_HAND - (0.759 * 0.02 + 0.03)
+    o2_off = O2_BY_HAND - sigmoid_by_hand(0.759 * 0.02 + 0.03)
+    assert (round(o1_off, 4), round(z2_off, 5), round(o2_off, 5)) == (0.0023, 0.00005, 0.00001)
+    slope_at = {z: sigmoid_by_hand(z) * (1 - sigmoid_by_hand(z)) for z in (0.0, Z2_BY_HAND, 1.0, -1.0)}
+    assert slope_at[0.0] == 0.25 and round(slope_at[Z2_BY_HAND], 2) == 0.25
+    assert max(slope_at, key=slope_at.__getitem__) == 0.0  # σ is steepest at 0, not flat
+
+
+def test_a_fully_connected_2_2_1_network_splits_its_paths_after_the_first_neuron() -> None:
+    """Notebook 03: in nn.MLP(2, [2, 2, 1]) x1's weight in o11 reaches o12 by no path."""
+    mlp = MLP(2, [2, 2, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
+    loss = (0.0 - mlp([95.0, 3.0])) ** 2
+    for j, neuron in enumerate(mlp.layers[0].neurons, start=1):
+        paths = chain_rule(loss, neuron.w[0]).paths
+        named = [{node.label for node in path.nodes} & {"o11", "o12", "o21", "o22"} for path in paths]
+        assert named == [{f"o1{j}", "o21"}, {f"o1{j}", "o22"}]
+
+
+def _notes_network_loss(w1: float = 0.01, w6: float = 0.8) -> tuple[float, float, float]:
+    """notebooks 03 and 04's 2-2-1 network on plain floats: (L, o31, its σ′(z31))."""
+    o11 = sigmoid_by_hand(w1 * 95 + 0.02 * 3 + 0.01)
+    o12 = sigmoid_by_hand(w1 * 95 + 0.03 * 3 + 0.01)
+    o21, o22 = sigmoid_by_hand(0.5 * o11 + 0.1), sigmoid_by_hand(-0.4 * o12 + 0.1)
+    o31 = sigmoid_by_hand(w6 * o21 - 0.6 * o22 + 0.03)
+    return (0.0 - o31) ** 2, o31, o31 * (1 - o31)
+
+
+def test_the_notes_factor_is_sigma_prime_times_their_w3() -> None:
+    """Notebook 04: ∂o31/∂o21 = σ′(z) · w₃ (w6 here) = 0.2461 · 0.8 = 0.1969 ≤ 0.25 · |w₃| = 0.2."""
+    _, _, slope = _notes_network_loss()
+    assert (round(slope, 4), round(slope * 0.8, 4)) == (0.2461, 0.1969)
+    assert slope * 0.8 <= 0.25 * 0.8 == 0.2
+
+
+def test_the_notes_plus_sign_would_climb_the_loss() -> None:
+    """Notebook 04: w_new = w_old + η·∂L/∂w (the notes' slip) raises L; w_old − η·∂L/∂w lowers it."""
+
+    def loss_at(w1: float) -> float:
+        return _notes_network_loss(w1=w1)[0]
+
+    h, eta, w1 = 1e-6, 0.5, 0.01
+    slope = (loss_at(w1 + h) - loss_at(w1 - h)) / (2 * h)  # ∂L/∂w1 by central difference
+    assert loss_at(w1 - eta * slope) < loss_at(w1) < loss_at(w1 + eta * slope)
 
 
 # ---------------------------------------------------------------- softmax
