@@ -11,41 +11,13 @@ from typing import Any
 
 from . import expr, graph
 from .draw import RANKDIRS, GraphvizNotFoundError, save_graph, writable_target
+from .examples import notes_forward_pass
 from .trace import chain_rule
-from .value import Value, dot
+from .value import Value
 
 DEMO_OUT = "demo.png"
 DRAW_OUT = "graph.png"
 """Where ``demo`` and ``draw`` write their pictures without ``--out``: the current directory."""
-
-
-def notes_forward_pass() -> dict[str, Value]:
-    """The lecture notes' worked example, every node labelled as the notes name it.
-
-    Hidden neuron: z1 = Σ xᵢwᵢ + b1 with x = (95, 4, 4), w = (0.01, 0.02, 0.03), b1 = 0.01,
-    then o1 = σ(z1). Output neuron: z2 = o1·w4 + b2 with w4 = 0.02, b2 = 0.03, then
-    o2 = σ(z2). Loss: L = e² with the error e = y − o2 for the label y = 1.
-    """
-    xs = [Value(x, f"x{i}") for i, x in enumerate((95, 4, 4), start=1)]
-    ws = [Value(w, f"w{i}") for i, w in enumerate((0.01, 0.02, 0.03), start=1)]
-    b1, w4, b2, y = Value(0.01, "b1"), Value(0.02, "w4"), Value(0.03, "b2"), Value(1.0, "y")
-    s1 = dot(ws, xs)
-    s1.label = "s1"
-    z1 = s1 + b1
-    z1.label = "z1"
-    o1 = z1.sigmoid()
-    o1.label = "o1"
-    p2 = o1 * w4
-    p2.label = "p2"
-    z2 = p2 + b2
-    z2.label = "z2"
-    o2 = z2.sigmoid()
-    o2.label = "o2"
-    error = y - o2
-    error.label = "e"
-    loss = error**2
-    loss.label = "L"
-    return {v.label: v for v in graph.topological_order(loss)}
 
 
 def demo(out: str | None = None, *, rankdir: str = "LR", digits: int = 4) -> None:

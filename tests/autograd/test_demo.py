@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd.__main__ import main, notes_forward_pass
+from autograd.__main__ import main
+from autograd.examples import notes_forward_pass
 
 
 def sigma(z: float) -> float:
