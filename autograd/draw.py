@@ -70,10 +70,6 @@ EdgeKey = tuple[Value, Value] | tuple[Value, Value, int]
 Edge = tuple[Value, Value, int]
 
 _COLLAPSE_DEPTH = {"layer": 1, "neuron": 2}
-# Ops whose inputs can be swapped without changing the output (dot's pairs of wᵢ and xᵢ
-# read as a whole): drawn as a plain symbol. Every other op with several inputs (a − b,
-# a / b, softmax's xᵢ) is drawn with numbered slots, input 1 first, each edge ending in its slot.
-_SYMMETRIC_OPS = frozenset({"add", "mul", "sum", "dot", "logsumexp"})
 RANKDIRS = ("LR", "RL", "TB", "BT")
 """The directions a picture may flow: ``rankdir=`` of ``draw``."""
 _INPUT_SIDE = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}  # the compass side edges flow in from
@@ -635,8 +631,9 @@ class _Builder:
 
 
 def _inputs_in_order(node: Value) -> bool:
-    """Whether the op of ``node`` tells its inputs apart (a − b, a / b, softmax): pictures number them."""
-    return node.op is not None and len(node.parents) > 1 and node.op.name not in _SYMMETRIC_OPS
+    """Whether the op of ``node`` tells its inputs apart (a − b, a / b, softmax): pictures number
+    them, input 1 first, each edge ending in its slot; a ``symmetric`` op is a plain symbol."""
+    return node.op is not None and len(node.parents) > 1 and not node.op.symmetric
 
 
 def _slot(index: int) -> str:

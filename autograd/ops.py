@@ -346,7 +346,8 @@ class Op:
     given the inputs' values, which inputs are off. Such an input receives exactly 0, even
     from an infinite or NaN upstream where 0 × ∞ would be NaN, as PyTorch's ``where``-based
     backward gives (``graph.contribution``); a local that is 0 as a product (PReLU's slope
-    α = 0) is not a switch, in PyTorch neither.
+    α = 0) is not a switch, in PyTorch neither. ``symmetric``: the output is the same with
+    the inputs swapped (for ``dot``, the ws with the xs), so pictures need not number them.
     """
 
     name: str
@@ -360,6 +361,7 @@ class Op:
     sample_arity: int = 3
     domain: tuple[float, float] = (-3.0, 3.0)
     switched_off: Callable[..., tuple[bool, ...]] | None = field(default=None, compare=False, repr=False)
+    symmetric: bool = False
 
     @property
     def symbol(self) -> str:
@@ -418,9 +420,9 @@ _POSITIVE = (0.2, 4.0)
 OPS: dict[str, Op] = {
     op.name: op
     for op in [
-        _op("add", "+", add, 2, _per_input("1", "1"), "{a} + {b}"),
+        _op("add", "+", add, 2, _per_input("1", "1"), "{a} + {b}", symmetric=True),
         _op("sub", "−", sub, 2, _per_input("1", "−1"), "{a} − {b}"),
-        _op("mul", "×", mul, 2, _per_input("{b}", "{a}"), "{a} · {b}"),
+        _op("mul", "×", mul, 2, _per_input("{b}", "{a}"), "{a} · {b}", symmetric=True),
         _op("div", "/", div, 2, _per_input("1/{b}", "−{a}/{b}²"), "{a} / {b}", domain=_POSITIVE),
         _op(
             "pow",
@@ -487,8 +489,8 @@ OPS: dict[str, Op] = {
         _op("swish", "swish", swish, 1, _per_input("σ({x})(1 + {x}(1 − σ({x})))"), "{x}·σ({x})"),
         _op("softplus", "softplus", softplus, 1, _per_input("σ({x})"), "ln(1 + e^{x})"),
         _op("step", "step", step, 1, _per_input("0"), "step({x})", switched_off=_always_off),
-        _op("sum", "Σ", total, None, lambda i, names, out, params: "1", _show_sum),
-        _op("dot", "dot", dot, None, _dot_formula, _show_dot, sample_arity=6),
+        _op("sum", "Σ", total, None, lambda i, names, out, params: "1", _show_sum, symmetric=True),
+        _op("dot", "dot", dot, None, _dot_formula, _show_dot, sample_arity=6, symmetric=True),
         _op(
             "logsumexp",
             "logsumexp",
@@ -496,6 +498,7 @@ OPS: dict[str, Op] = {
             None,
             lambda i, names, out, params: f"softmax({names[i]})",
             "ln Σₖ e^xₖ",
+            symmetric=True,
         ),
         _op(
             "softmax",

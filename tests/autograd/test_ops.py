@@ -86,3 +86,26 @@ def test_sigmoid_derivative_never_exceeds_a_quarter() -> None:
 
 def test_bound_ops_are_shared() -> None:
     assert OPS["leaky_relu"].bind(slope=0.2) is OPS["leaky_relu"].bind(slope=0.2)
+
+
+MANY = [op for op in OPS.values() if op.arity != 1 and not op.multi_output]
+
+
+@pytest.mark.parametrize("op", [op for op in MANY if op.symmetric], ids=lambda op: op.name)
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-3.0, 3.0), min_size=6, max_size=6))
+def test_an_op_marked_symmetric_gives_the_same_output_with_its_inputs_swapped(
+    op: Op, xs: list[float]
+) -> None:
+    """``symmetric`` lets pictures draw the op without numbering its inputs, so it must hold:
+    dot's swap is its ws with its xs; the others' is the first two inputs."""
+    if op.name == "dot":
+        assert op(*xs)[0] == op(*xs[3:], *xs[:3])[0]
+    else:
+        inputs = xs[: op.arity or 3]
+        assert op(*inputs)[0] == op(inputs[1], inputs[0], *inputs[2:])[0]
+
+
+@pytest.mark.parametrize("op", [op for op in MANY if not op.symmetric], ids=lambda op: op.name)
+def test_an_op_not_marked_symmetric_tells_its_inputs_apart(op: Op) -> None:
+    assert op(0.5, 2.0)[0] != op(2.0, 0.5)[0]  # a − b, a / b, a ** b, PReLU(x; α)
