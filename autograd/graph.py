@@ -189,7 +189,7 @@ def switched_off(node: Value, index: int) -> bool:
     op = node._op
     if op is None or op.switched_off is None:
         return False
-    return op.switched_off(*[parent.data for parent in node._parents])[index]
+    return op.switched_off(node._locals)[index]
 
 
 def contribution(node: Value, index: int, local: float, upstream: float) -> float:

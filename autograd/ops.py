@@ -343,7 +343,7 @@ class Op:
     of ``x ** 2``, the slope of leaky ReLU, which output of softmax a node is).
     ``domain`` is where the rule is smooth enough for the finite-difference tests.
     ``switched_off``, for ops that switch inputs on or off (ReLU, step, PReLU's slope):
-    given the inputs' values, which inputs are off. Such an input receives exactly 0, even
+    given the locals the rule stored, which inputs are off. Such an input receives exactly 0, even
     from an infinite or NaN upstream where 0 × ∞ would be NaN, as PyTorch's ``where``-based
     backward gives (``graph.contribution``); a local that is 0 as a product (PReLU's slope
     α = 0) is not a switch, in PyTorch neither. ``symmetric``: the output is the same with
@@ -403,16 +403,22 @@ def _op(
     return Op(name, symbol, rule, arity, derivative, show, **extra)
 
 
-def _off_unless_positive(x: float) -> tuple[bool, ...]:
-    return (not x > 0,)  # a NaN is not switched off: relu(NaN) passes it on, slope 1
+# Which inputs a switching op turned off, read from the locals its rule stored at forward
+# time (the graph's record, never the inputs' data now, which an optimizer may have moved).
 
 
-def _always_off(x: float) -> tuple[bool, ...]:
+def _off_where_slope_is_0(locals_: Sequence[float]) -> tuple[bool, ...]:
+    return (locals_[0] == 0.0,)  # ReLU: slope 0 for x ≤ 0; a NaN took slope 1 and passes on
+
+
+def _always_off(locals_: Sequence[float]) -> tuple[bool, ...]:
     return (True,)
 
 
-def _slope_off_while_positive(x: float, alpha: float) -> tuple[bool, ...]:
-    return (False, x > 0)  # for x ≤ 0 both locals are products (α, x), not switches
+def _slope_off_while_positive(locals_: Sequence[float]) -> tuple[bool, ...]:
+    # PReLU stored (1, 0) for x > 0, where α is off; (α, x) for x ≤ 0, products, not switches.
+    # (α = 1 at x = 0 stores (1, 0) too: that one point reads as switched off.)
+    return (False, locals_[0] == 1.0 and locals_[1] == 0.0)
 
 
 _POSITIVE = (0.2, 4.0)
@@ -466,7 +472,7 @@ OPS: dict[str, Op] = {
             1,
             _per_input("1 if {x} > 0 else 0"),
             "ReLU({x})",
-            switched_off=_off_unless_positive,
+            switched_off=_off_where_slope_is_0,
         ),
         _op(
             "leaky_relu",

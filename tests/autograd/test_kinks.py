@@ -253,3 +253,27 @@ def test_softmax_and_log_softmax_of_infinities_are_pytorchs(name: str, xs: list[
     expected[1].backward()
     assert all(_same(o.data, e) for o, e in zip(outputs, expected.tolist()))
     assert all(_same(v.grad, g) for v, g in zip(vs, t.grad.tolist()))
+
+
+def test_relu_of_nan_under_an_infinite_upstream_passes_it_on_as_pytorch() -> None:
+    v = Value(math.nan)
+    (v.relu() * math.inf).backward()
+    t = torch.tensor(math.nan, dtype=torch.float64, requires_grad=True)
+    (torch.relu(t) * math.inf).backward()
+    assert _same(v.grad, t.grad.item())
+
+
+def test_switches_are_read_from_the_graph_not_from_data_changed_since() -> None:
+    """Which inputs a ReLU switched off is what its forward pass recorded: stepping or tracing
+    after an optimizer moved the weight must give backward's numbers, and so must a NaN."""
+    for start, moved in ((0.5, -1.0), (math.nan, math.nan)):
+        w = Value(start, "w")
+        L = w.relu() * 3.0
+        L.backward()
+        by_backward = w.grad
+        w.data += moved  # as an optimizer step would, after the forward pass
+        w.grad = 0.0
+        for _ in autograd.backprop_steps(L):
+            pass
+        assert _same(w.grad, by_backward) and by_backward == 3.0
+        assert _same(autograd.chain_rule(L, w).total, by_backward)
