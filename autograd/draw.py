@@ -73,6 +73,7 @@ _COLLAPSE_DEPTH = {"layer": 1, "neuron": 2}
 RANKDIRS = ("LR", "RL", "TB", "BT")
 """The directions a picture may flow: ``rankdir=`` of ``draw``."""
 _INPUT_SIDE = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}  # the compass side edges flow in from
+_SLOTS_LAST = ("e", "s")  # a record's fields run west to east and north to south whatever the rankdir
 
 
 # ----------------------------------------------------------------------------- public API
@@ -539,9 +540,13 @@ class _Builder:
             assert node.op is not None
             attrs = {"label": node.op.symbol}
             if _inputs_in_order(node):
-                # {slots | symbol}: the slots stack across the direction of flow, in either rankdir
-                slots = "|".join(f"<{_slot(i)}> {i + 1}" for i in range(len(node.parents)))
-                attrs = {"label": f"{{{{{slots}}}|{_escape_record(node.op.symbol)}}}", "shape": "Mrecord"}
+                # {slots | symbol}: the slots stack across the direction of flow, on the side the
+                # edges come in from. Records lay fields out left to right and top to bottom in
+                # every rankdir, so for RL and BT the symbol comes first and the slots face east/south.
+                slots = "{" + "|".join(f"<{_slot(i)}> {i + 1}" for i in range(len(node.parents))) + "}"
+                symbol = _escape_record(node.op.symbol)
+                fields = (symbol, slots) if self.input_side in _SLOTS_LAST else (slots, symbol)
+                attrs = {"label": "{" + "|".join(fields) + "}", "shape": "Mrecord"}
             self._place(self._boxes(node), f"n{self.position[node]}op", attrs)
 
     def op_edge(self, node: Value, style: dict[str, str]) -> None:

@@ -741,11 +741,21 @@ def test_an_op_whose_inputs_cannot_be_swapped_draws_them_in_numbered_slots(name:
 
 
 def test_numbered_slots_face_the_flow_and_a_node_used_twice_fills_both() -> None:
+    """Records lay fields out west to east and north to south in every rankdir: for RL and BT
+    the slots came first and faced away from the incoming edges, which crossed the symbol."""
     a = Value(3.0, "a")
     out = a - a
-    for rankdir, side in (("LR", "w"), ("TB", "n"), ("RL", "e"), ("BT", "s")):
-        ports = [port for _, b, port in ports_of(draw(out, rankdir=rankdir).source) if b.endswith("op")]
+    slots = "{<in1> 1|<in2> 2}"
+    for rankdir, side, label in (
+        ("LR", "w", f"{{{slots}|−}}"),
+        ("TB", "n", f"{{{slots}|−}}"),
+        ("RL", "e", f"{{−|{slots}}}"),
+        ("BT", "s", f"{{−|{slots}}}"),
+    ):
+        source = draw(out, rankdir=rankdir).source
+        ports = [port for _, b, port in ports_of(source) if b.endswith("op")]
         assert ports == [f":in1:{side}", f":in2:{side}"]
+        assert nodes_of(source)[name_of(out, out) + "op"]["label"] == label
 
 
 def test_the_demos_error_reads_y_minus_o2() -> None:
@@ -758,12 +768,31 @@ def test_the_demos_error_reads_y_minus_o2() -> None:
     assert ports == {(name_of(loss, y), ":in1:w"), (name_of(loss, o2), ":in2:w")}
 
 
+_SVG_NODE = re.compile(r'<g id="node\d+" class="node">\n<title>([^<]*)</title>(.*?)</g>', re.S)
+_SVG_TEXT = re.compile(r'<text [^>]*x="([-\d.]+)" y="([-\d.]+)"[^>]*>([^<]*)</text>')
+
+
 def test_numbered_slots_render_in_every_direction(tmp_path: Path) -> None:
+    """Rendered, every op node's numbered slots lie between its inputs and its symbol, on
+    the side its edges come in from (RL and BT drew them on the far side)."""
     x, y = Value(2.0, "x"), Value(-1.0, "y")
     outs = [x - y, x / y, *autograd.softmax([x, y, x * y])]
-    for rankdir in ("LR", "TB"):
+    # which way the inputs lie from the symbol: (axis, sign) in SVG coordinates (y grows downwards)
+    upstream = {"LR": (0, -1), "RL": (0, 1), "TB": (1, -1), "BT": (1, 1)}
+    for rankdir, (axis, sign) in upstream.items():
         svg = save_graph(outs, tmp_path / f"{rankdir}.svg", rankdir=rankdir).read_text(encoding="utf-8")
         assert svg.count(">softmax<") == 3 and "Warning" not in svg
+        op_nodes = 0
+        for title, body in _SVG_NODE.findall(svg):
+            texts = [((float(tx), float(ty)), text) for tx, ty, text in _SVG_TEXT.findall(body)]
+            if not title.endswith("op") or len(texts) < 3:
+                continue
+            op_nodes += 1
+            (symbol,) = [at for at, text in texts if not text.isdigit()]
+            for at, text in texts:
+                if text.isdigit():
+                    assert (at[axis] - symbol[axis]) * sign > 0, (rankdir, title, text)
+        assert op_nodes == 5
 
 
 # --------------------------------------------------------------------------- many outputs, named
