@@ -142,7 +142,7 @@ class Neuron(Module):
         self._scope = scope(self.b.scope)
         self._input_labels = tuple(f"x{i}" for i in range(1, nin + 1))
 
-    def __call__(self, x: Inputs) -> Value:
+    def forward(self, x: Inputs) -> Value:
         """o = activation(Σ xᵢwᵢ + b) for one sample x of ``nin`` numbers or Values."""
         return self._forward(_labelled_inputs(x, self._input_labels, self))
 
@@ -220,7 +220,8 @@ class Layer(Module):
         self._input_labels = tuple(f"x{i}" for i in range(1, nin + 1))
         self._output_labels = tuple(f"s{k}" for k in range(1, nout + 1))
 
-    def __call__(self, x: Inputs) -> Value | list[Value]:
+    def forward(self, x: Inputs) -> Value | list[Value]:
+        """The neurons' outputs for one sample x: a list, or the one Value when ``nout == 1``."""
         out = self._forward(_labelled_inputs(x, self._input_labels, self))
         return out[0] if len(out) == 1 else out
 
@@ -291,7 +292,8 @@ class MLP(Module):
             self.layers.append(layer)
         self._input_labels = tuple(f"x{i}" for i in range(1, nin + 1))
 
-    def __call__(self, x: Inputs) -> Value | list[Value]:
+    def forward(self, x: Inputs) -> Value | list[Value]:
+        """The last layer's outputs for one sample x: a Value when it has one neuron, else a list."""
         out = _labelled_inputs(x, self._input_labels, self)
         for layer in self.layers:
             out = layer._forward(out)

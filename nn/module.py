@@ -17,7 +17,7 @@ import json
 import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import autograd
 from autograd import Value
@@ -43,6 +43,16 @@ def _attributes(module: object) -> list[tuple[str, Any]]:
         ):
             found.extend((f"{name}.{i}", v) for i, v in enumerate(value))
     return found
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R", covariant=True)
+
+
+class _Forward(Protocol[_P, _R]):
+    """Anything with a ``forward``: how ``Module.__call__`` takes its argument and result types."""
+
+    def forward(self, *args: _P.args, **kwargs: _P.kwargs) -> _R: ...
 
 
 class ModelFileError(ValueError):
@@ -78,8 +88,10 @@ class Module:
     in the order they were set.
     """
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """``model(x)`` runs ``forward(x)``, as in PyTorch (nn's own modules define ``__call__``)."""
+    def __call__(self: _Forward[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        """``model(x)`` runs ``forward(x)``, as in PyTorch: nn's own modules define ``forward``
+        too, so a subclass that overrides it is what calling the model runs. Typed as its
+        ``forward``: ``MLP(...)(x)`` is a ``Value | list[Value]``, ``Neuron(...)(x)`` a ``Value``."""
         return self.forward(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:

@@ -14,6 +14,7 @@ import autograd
 import nn
 from autograd import Value
 from nn import MLP, Layer, ModelFileError, Module, Neuron, Perceptron, data, fit, optim
+from nn.layers import Inputs
 
 
 def snapshot(model: nn.Module) -> list[tuple[str, float]]:
@@ -482,3 +483,38 @@ def test_a_model_of_ones_own_saves_and_loads(tmp_path: Path) -> None:
     model.save(tmp_path / "own.json")
     twin.load(tmp_path / "own.json")
     assert [p.data for p in twin.parameters()] == [p.data for p in model.parameters()]
+
+
+# ---------------------------------------------------------------------- forward, as in PyTorch
+
+
+def test_the_built_in_modules_have_forward_and_calling_them_runs_it() -> None:
+    x = [0.5, -1.0]
+    for model in (MLP(2, [3, 1], seed=0), Layer(2, 3, seed=0), Neuron(2, seed=0), Perceptron(2, init="he")):
+        called, forwarded = model(x), model.forward(x)
+        if isinstance(called, list):
+            assert isinstance(forwarded, list)
+            assert [v.data for v in called] == [v.data for v in forwarded]
+        else:
+            assert isinstance(forwarded, Value) and called.data == forwarded.data
+
+
+def test_a_subclass_overriding_forward_is_what_calling_it_runs() -> None:
+    class Scaled(MLP):
+        def forward(self, x: Inputs) -> Value:
+            out = super().forward(x)
+            assert isinstance(out, Value)
+            return out * 10
+
+    model = Scaled(2, [3, 1], seed=0)
+    plain = MLP(2, [3, 1], seed=0)
+    out, expected = model([0.5, -1.0]), plain([0.5, -1.0])
+    assert isinstance(out, Value) and isinstance(expected, Value)
+    assert out.data == pytest.approx(10 * expected.data) and expected.data != 0
+
+    class Flipped(Neuron):
+        def forward(self, x: Inputs) -> Value:
+            return -super().forward(x)
+
+    neuron = Flipped(2, "linear", seed=0)
+    assert neuron([0.5, -1.0]).data == -Neuron(2, "linear", seed=0)([0.5, -1.0]).data != 0
