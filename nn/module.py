@@ -30,17 +30,24 @@ VERSION = 1
 """The model-file format version this library writes and reads."""
 
 
+def _registered(value: object) -> bool:
+    """A Module, or a leaf Value (a weight); a Value some op made (an activation) is not."""
+    return isinstance(value, Module) or (isinstance(value, Value) and value.is_leaf)
+
+
 def _attributes(module: object) -> list[tuple[str, Any]]:
-    """The public attributes that are Values or Modules, a list or tuple of them by index."""
+    """The public attributes that are Modules or leaf Values, a list or tuple of them by index.
+
+    Only leaves, as PyTorch registers only Parameters: activations a ``forward`` keeps on the
+    model (``self.hidden = self.l1(x)``) are results of ops, not parameters, so
+    ``parameters()`` and the state dict keep their shape from call to call."""
     found: list[tuple[str, Any]] = []
     for name, value in vars(module).items():
         if name.startswith("_"):
             continue
-        if isinstance(value, (Value, Module)):
+        if _registered(value):
             found.append((name, value))
-        elif (
-            isinstance(value, (list, tuple)) and value and all(isinstance(v, (Value, Module)) for v in value)
-        ):
+        elif isinstance(value, (list, tuple)) and value and all(_registered(v) for v in value):
             found.extend((f"{name}.{i}", v) for i, v in enumerate(value))
     return found
 
@@ -85,7 +92,8 @@ class Module:
     A model of one's own is written as in PyTorch: set its layers (Modules, or lists of
     them) and any Values of its own as attributes in ``__init__``, and define
     ``forward(x)``; calling the model runs it, and its parameters are found by attribute,
-    in the order they were set.
+    in the order they were set. Only leaf Values are parameters: activations that
+    ``forward`` stores on the model are not.
     """
 
     def __call__(self: _Forward[_P, _R], *args: _P.args, **kwargs: _P.kwargs) -> _R:
@@ -106,8 +114,10 @@ class Module:
         """Every parameter with its stable dotted name, in a fixed order.
 
         By default, found by attribute as PyTorch registers them: each attribute that is a
-        Value, a Module, or a list or tuple of either, in the order they were set (names
-        starting with ``_`` are private); a Value reached twice is listed once."""
+        leaf Value (made as ``Value(...)``, as weights are), a Module, or a list or tuple of
+        either, in the order they were set (names starting with ``_`` are private); a Value
+        reached twice is listed once. A Value an op made, such as an activation ``forward``
+        keeps on the model, is not a parameter (PyTorch registers only Parameters)."""
         found: list[tuple[str, Value]] = []
         seen: set[Value] = set()
         for name, item in _attributes(self):

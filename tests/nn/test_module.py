@@ -518,3 +518,37 @@ def test_a_subclass_overriding_forward_is_what_calling_it_runs() -> None:
 
     neuron = Flipped(2, "linear", seed=0)
     assert neuron([0.5, -1.0]).data == -Neuron(2, "linear", seed=0)([0.5, -1.0]).data != 0
+
+
+# ---------------------------------------------------------------------- only leaves are parameters
+
+
+class KeepsActivations(Module):
+    """A model that keeps its activations on itself, as people do to inspect them."""
+
+    def __init__(self) -> None:
+        self.l1 = Layer(2, 2, seed=0)
+        self.l2 = Layer(2, 1, activation="linear", seed=1)
+        self.hidden: list[Value] = []
+        self.out: Value | None = None
+
+    def forward(self, x: list[float]) -> Value:
+        hidden = self.l1(x)
+        assert isinstance(hidden, list)
+        self.hidden = hidden
+        out = self.l2(hidden)
+        assert isinstance(out, Value)
+        self.out = out
+        return out
+
+
+def test_activations_kept_on_the_model_are_not_parameters() -> None:
+    model = KeepsActivations()
+    before = model.named_parameters()
+    assert len(before) == 6 + 3
+    state = model.state_dict()
+    model([0.5, -1.0]).backward()
+    model([1.0, 2.0])
+    assert model.named_parameters() == before
+    assert model.state_dict().keys() == state.keys()
+    assert "9 parameters" in repr(model)
