@@ -137,7 +137,8 @@ def draw(
         greyed = {p for node in core for p in node.parents if p not in core_set}
     drawn = sorted(core_set | greyed, key=position.__getitem__)
     scopes = _scopes(drawn, core_set)
-    titles = _box_titles(order, scopes, roots)
+    names = _generated_names(roots, order)
+    titles = _box_titles(order, scopes, roots, names)
     groups = _groups(core, scopes, collapse, clusters, titles)
     count = len(drawn) - len(groups) + len(set(groups.values()))
     if count > max_nodes:
@@ -156,7 +157,9 @@ def draw(
     # a leaf's backward_ran may come from another graph it is part of, so ask the outputs
     ran_roots = [r for r in roots if r.backward_ran]
     with_grads = set(graph.topological_order(ran_roots)) if grads and ran_roots else set()
-    builder = _Builder(position, scopes, groups, titles, digits, clusters, with_grads, _INPUT_SIDE[rankdir])
+    builder = _Builder(
+        position, scopes, groups, titles, names, digits, clusters, with_grads, _INPUT_SIDE[rankdir]
+    )
 
     for node in drawn:
         style: dict[str, str] = {"color": GREY, "fontcolor": GREY} if node in greyed else {}
@@ -184,7 +187,7 @@ def draw(
     if grads and not ran_roots:
         lines.append(NOT_RUN_YET)
     elif grads and len(ran_roots) < len(roots):
-        lines.append(_not_run_from([r for r in roots if not r.backward_ran]))
+        lines.append(_not_run_from([r for r in roots if not r.backward_ran], names))
     if lines:
         picture.attr(label="".join(_escape_text(line) + "\\l" for line in lines), labelloc="b", labeljust="l")
     builder.emit(picture)
@@ -338,7 +341,9 @@ class _Group:
     leaves: bool = False
 
 
-def _box_titles(order: list[Value], scopes: Mapping[Value, str], roots: list[Value]) -> dict[str, str]:
+def _box_titles(
+    order: list[Value], scopes: Mapping[Value, str], roots: list[Value], names: Mapping[Value, str]
+) -> dict[str, str]:
     """Each scope box → its title in the notes' words, counted from 1, with the module path
     after it: ``layers.0`` → "layer 1 (layers.0)"; an innermost box (a neuron) by the label of
     its one output, "neuron o11 (neurons.0)", else by number, "neuron 1 (neurons.0)".
@@ -348,10 +353,10 @@ def _box_titles(order: list[Value], scopes: Mapping[Value, str], roots: list[Val
     for child in order:
         for parent in child.parents:
             for box in set(boxes_of[parent]) - set(boxes_of[child]):
-                outputs.setdefault(box, set()).add(_shown_name(parent))
+                outputs.setdefault(box, set()).add(_shown_name(parent, names))
     for root in roots:
         for box in boxes_of[root]:
-            outputs.setdefault(box, set()).add(_shown_name(root))
+            outputs.setdefault(box, set()).add(_shown_name(root, names))
     every = {box for boxes in boxes_of.values() for box in boxes}
     outer = {box for boxes in boxes_of.values() for box in boxes[:-1]}
     titles = {}
@@ -485,6 +490,7 @@ class _Builder:
         scopes: Mapping[Value, str],
         groups: Mapping[Value, _Group],
         titles: Mapping[str, str],
+        names: Mapping[Value, str],
         digits: int,
         clusters: bool,
         with_grads: set[Value],
@@ -496,6 +502,7 @@ class _Builder:
         self.scopes = scopes
         self.groups = groups
         self.titles = titles
+        self.names = names
         self.digits = digits
         self.clusters = clusters
         self.boxes: dict[tuple[str, ...], list[tuple[str, dict[str, str]]]] = {}
@@ -524,8 +531,9 @@ class _Builder:
             return
         data = _number(node.data, self.digits)
         # a constant is labelled with its value already
-        shown = _shown_name(node) and not (node.is_leaf and node.label in (data, f"{node.data:g}"))
-        fields = [_escape_record(_shown_name(node))] if shown else []
+        name = _shown_name(node, self.names)
+        shown = name and not (node.is_leaf and node.label in (data, f"{node.data:g}"))
+        fields = [_escape_record(name)] if shown else []
         fields.append(f"data {data}")
         if show_grad:
             fields.append(f"grad {_number(node.grad, self.digits)}")
@@ -671,25 +679,45 @@ def _number(x: float, digits: int) -> str:
     return f"{x:.{digits}g}"
 
 
-def _shown_name(node: Value) -> str:
-    """What a picture calls a node: its label; an unlabelled output of softmax or another
-    many-output op is named by its place, from 1 as the notes count (``softmax₂``); else ``""``."""
-    if node.label or node.op is None or not node.op.multi_output:
-        return node.label
-    index = int(dict(node.op.params).get("index", 0))
-    return node.op.name + str(index + 1).translate(_SUBSCRIPT)
+def _generated_names(roots: Sequence[Value], order: Iterable[Value]) -> dict[Value, str]:
+    """The names pictures give unlabelled outputs of softmax and other many-output ops: the
+    names ``chain_rule`` and ``backprop_steps`` print (``trace.node_names``, numbered in the
+    order written, ``softmax₁`` first), never their place among the op's outputs.
+
+    A picture of several outputs is named as one graph with all of them as outputs, the
+    first one's nodes first: unique in the picture, and the first output's names are its own.
+    """
+    unnamed = [node for node in order if not node.label and node.op is not None and node.op.multi_output]
+    if not unnamed:
+        return {}
+    from .trace import node_names  # trace draws its pictures with this module
+
+    if len(roots) == 1:
+        names = node_names(roots[0])
+    else:
+        together = Value(0.0)  # an output of every root, seen by nothing but node_names
+        together._parents = tuple(roots)
+        names = node_names(together)
+    return {node: names[node] for node in unnamed}
 
 
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+def _shown_name(node: Value, names: Mapping[Value, str]) -> str:
+    """What a picture calls a node: its label, or the name in ``names`` (see ``_generated_names``);
+    an unlabelled node of any other op has no name (its op node shows the symbol): ``""``."""
+    return node.label or names.get(node, "")
 
 
-def _not_run_from(missing: Sequence[Value]) -> str:
+def _not_run_from(missing: Sequence[Value], names: Mapping[Value, str]) -> str:
     """The caption for outputs no backward has run from, by name: at most three named, the rest counted."""
-    names = [name for name in map(_shown_name, missing) if name][:3]
-    others = len(missing) - len(names)
+    listed_names = [name for name in (_shown_name(node, names) for node in missing) if name][:3]
+    others = len(missing) - len(listed_names)
     if others:
-        names.append(f"{others} other output{'s' if others > 1 else ''}")
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        listed_names.append(f"{others} other output{'s' if others > 1 else ''}")
+    listed = (
+        listed_names[0]
+        if len(listed_names) == 1
+        else f"{', '.join(listed_names[:-1])} and {listed_names[-1]}"
+    )
     reach = "it reaches" if len(missing) == 1 else "they reach"
     return f"backward not run yet from {listed}: nodes only {reach} show no grad"
 

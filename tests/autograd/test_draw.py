@@ -31,6 +31,7 @@ from autograd.draw import (
     writable_target,
 )
 from autograd.graph import topological_order
+from autograd.trace import node_names
 from tests.autograd.programs import programs, run_autograd
 from tests.golden.cases import DOT_CASES, GOLDEN, neuron, scoped_network, square
 
@@ -798,7 +799,57 @@ def test_numbered_slots_render_in_every_direction(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- many outputs, named
 
 
-def test_softmax_outputs_are_named_by_place_and_the_caption_by_names_never_reprs() -> None:
+def _shown_names(source: str) -> dict[str, str]:
+    """DOT node name → the name a value node shows ("" for none)."""
+    names = {}
+    for node, attrs in nodes_of(source).items():
+        fields = attrs["label"][1:-1].split(" | ")
+        if "data" in attrs["label"] and not fields[0].startswith("data "):
+            names[node] = fields[0]
+    return names
+
+
+def test_softmax_outputs_are_named_as_chain_rule_and_backprop_steps_name_them() -> None:
+    """s = softmax([x1, x2, x3]); L = s[2]*2 + s[0]: the picture called s[0] softmax₁ (its place)
+    while chain_rule wrote "where softmax₁ = e^x3 / Σₖ e^xₖ" (the order written)."""
+    x1, x2, x3 = Value(1.0, "x1"), Value(2.0, "x2"), Value(3.0, "x3")
+    s = autograd.softmax([x1, x2, x3])
+    loss = s[2] * 2.0 + s[0]
+    loss.label = "L"
+    loss.backward()
+    printed = str(chain_rule(loss, x1))
+    step_names = {step.node: step.name for step in autograd.backprop_steps(loss)}
+    pictures = [
+        draw(loss).source,
+        draw(loss, rankdir="TB", edge_derivatives=True).source,
+        chain_rule(loss, x1).draw().source,
+        autograd.Backprop(loss).step(2).draw().source,
+    ]
+    for source in pictures:
+        shown = _shown_names(source)
+        for i, out in ((0, s[0]), (2, s[2])):  # s[1] is not part of L's graph
+            if name_of(loss, out) not in shown:
+                continue  # not drawn in this picture
+            name = shown[name_of(loss, out)]
+            assert name.startswith("softmax") and name == node_names(loss)[out]
+            assert f"{name} = e^x{i + 1} / Σₖ e^xₖ" in printed, (name, printed)
+            assert step_names[out] == name
+    assert shown[name_of(loss, s[2])] == "softmax₁" and shown[name_of(loss, s[0])] == "softmax₂"
+
+
+def test_several_outputs_name_their_softmax_outputs_once_each_the_first_outputs_as_its_trace() -> None:
+    x1, x2, x3 = Value(1.0, "x1"), Value(2.0, "x2"), Value(3.0, "x3")
+    s = autograd.softmax([x1, x2, x3])
+    loss = s[2] * 2.0 + s[0]
+    roots = [loss, s[1], s[0]]
+    shown = _shown_names(draw(roots).source)
+    names = [shown[name_of(roots, out)] for out in s]
+    assert names == ["softmax₂", "softmax₃", "softmax₁"]
+    first = node_names(loss)
+    assert [first[s[2]], first[s[0]]] == ["softmax₁", "softmax₂"]
+
+
+def test_softmax_outputs_of_one_call_are_numbered_and_the_caption_names_them_never_reprs() -> None:
     """A caption read "backward not run yet from Value(0.0021657), Value(0.00588697), …: nodes
     only it reaches": reprs, and "it" for three outputs."""
     outs = autograd.softmax([Value(v) for v in (1.0, 2.0, 6.0, 9.0)])
