@@ -708,11 +708,15 @@ def _shown_name(node: Value, names: Mapping[Value, str]) -> str:
 
 
 def _not_run_from(missing: Sequence[Value], names: Mapping[Value, str]) -> str:
-    """The caption for outputs no backward has run from, by name: at most three named, the rest counted."""
-    listed_names = [name for name in (_shown_name(node, names) for node in missing) if name][:3]
+    """The caption for outputs no backward has run from, by name: at most three named, the
+    rest counted ("2 unnamed outputs", or "2 other outputs" when some of them have names)."""
+    shown = [name for name in (_shown_name(node, names) for node in missing) if name]
+    listed_names = shown[:3]
     others = len(missing) - len(listed_names)
     if others:
-        listed_names.append(f"{others} other output{'s' if others > 1 else ''}")
+        # "other" only beside names it can be other than, and only if some of those left have names
+        kind = "other" if len(shown) > len(listed_names) else "unnamed"
+        listed_names.append(f"{others} {kind} output{'s' if others > 1 else ''}")
     listed = (
         listed_names[0]
         if len(listed_names) == 1

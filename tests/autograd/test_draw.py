@@ -871,11 +871,20 @@ def test_a_caption_counts_unnamed_outputs_and_names_at_most_three() -> None:
     outs = [x.tanh(), x.sigmoid(), *autograd.log_softmax([x, x * 2.0, x * 3.0, x * 4.0, x * 5.0])]
     outs[0].backward()
     source = draw(outs).source
+    # 3 left: log_softmax₄, log_softmax₅ (named, not listed) and the sigmoid (no name)
     expected = "from log_softmax₁, log_softmax₂, log_softmax₃ and 3 other outputs: nodes only they reach"
     assert expected in source
     x.label = ""
+    # "other" referred to nothing: no output is named
     one = draw([outs[0], outs[1]]).source
-    assert "backward not run yet from 1 other output: nodes only it reaches show no grad" in one
+    assert "backward not run yet from 1 unnamed output: nodes only it reaches show no grad" in one
+    y1 = Value(1.0, "y").tanh()
+    y1.label = "y1"
+    y1.backward()
+    two = draw([y1, x.tanh(), x.sigmoid()]).source
+    assert "backward not run yet from 2 unnamed outputs: nodes only they reach show no grad" in two
+    mixed = draw([outs[0], outs[1], outs[2]]).source
+    assert "backward not run yet from log_softmax₁ and 1 unnamed output: nodes only they reach" in mixed
 
 
 # --------------------------------------------------------------------------- boxes named as the notes
