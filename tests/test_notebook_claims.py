@@ -12,14 +12,19 @@ second way, by hand, so a change in the library that made a notebook's claim fal
 
 from __future__ import annotations
 
+import json
 import math
+import re
+from pathlib import Path
 
 import pytest
 
 import autograd
 from autograd import Value, chain_rule
-from autograd.examples import notes_forward_pass
+from autograd.examples import notes_forward_pass, notes_network
 from nn import MLP, Neuron
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def sigmoid_by_hand(z: float) -> float:
@@ -71,13 +76,21 @@ def test_the_notes_slips_come_from_one_slip_carried_through() -> None:
 
 def test_the_slip_shrinks_on_its_way_to_the_output() -> None:
     """Notebook 02: O₁ off by 0.0023, z₂ by 0.00005 (× w₄), O₂ by 0.00001 (× σ′(z₂) ≈ 0.25, its peak)."""
-    o1_off = O1_BY_HAND - 0.759
-    z2_off = Z2_BY_HAND - (0.759 * 0.02 + 0.03)
-    o2_off = O2_BY_HAND - sigmoid_by_hand(0.759 * 0.02 + 0.03)
+    node = notes_forward_pass()
+    o1, z2, o2, w4 = node["o1"], node["z2"], node["o2"], node["w4"]
+    notes_o1 = 0.759
+    notes_z2 = notes_o1 * w4.data + node["b2"].data  # the notes' z₂, 0.04518, from their O₁
+    o1_off, z2_off = o1.data - notes_o1, z2.data - notes_z2
+    o2_off = o2.data - Value(notes_z2).sigmoid().data
     assert (round(o1_off, 4), round(z2_off, 5), round(o2_off, 5)) == (0.0023, 0.00005, 0.00001)
-    slope_at = {z: sigmoid_by_hand(z) * (1 - sigmoid_by_hand(z)) for z in (0.0, Z2_BY_HAND, 1.0, -1.0)}
-    assert slope_at[0.0] == 0.25 and round(slope_at[Z2_BY_HAND], 2) == 0.25
-    assert max(slope_at, key=slope_at.__getitem__) == 0.0  # σ is steepest at 0, not flat
+    # the library's own local derivative of O₂ on z₂, against σ(1 − σ) by hand
+    [(parent, slope)] = autograd.edges(o2)
+    assert parent is z2
+    assert math.isclose(slope, sigmoid_by_hand(Z2_BY_HAND) * (1 - sigmoid_by_hand(Z2_BY_HAND)), rel_tol=1e-12)
+    assert round(slope, 2) == 0.25
+    # the slip shrinks by w₄, then by σ′(z₂) (to first order: z₂'s slip is tiny)
+    assert math.isclose(z2_off, o1_off * w4.data, rel_tol=1e-9)
+    assert math.isclose(o2_off, z2_off * slope, rel_tol=1e-3)
 
 
 def test_a_fully_connected_2_2_1_network_splits_its_paths_after_the_first_neuron() -> None:
@@ -90,31 +103,60 @@ def test_a_fully_connected_2_2_1_network_splits_its_paths_after_the_first_neuron
         assert named == [{f"o1{j}", "o21"}, {f"o1{j}", "o22"}]
 
 
-def _notes_network_loss(w1: float = 0.01, w6: float = 0.8) -> tuple[float, float, float]:
-    """notebooks 03 and 04's 2-2-1 network on plain floats: (L, o31, its σ′(z31))."""
-    o11 = sigmoid_by_hand(w1 * 95 + 0.02 * 3 + 0.01)
-    o12 = sigmoid_by_hand(w1 * 95 + 0.03 * 3 + 0.01)
-    o21, o22 = sigmoid_by_hand(0.5 * o11 + 0.1), sigmoid_by_hand(-0.4 * o12 + 0.1)
-    o31 = sigmoid_by_hand(w6 * o21 - 0.6 * o22 + 0.03)
-    return (0.0 - o31) ** 2, o31, o31 * (1 - o31)
+def _notebook_output(name: str) -> str:
+    """Every text a notebook's saved code cells printed, joined."""
+    cells = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))["cells"]
+    return "".join(
+        "".join(output.get("text", ""))
+        for cell in cells
+        if cell["cell_type"] == "code"
+        for output in cell.get("outputs", [])
+    )
+
+
+def _notes_network_loss_by_hand(leaves: dict[str, float]) -> float:
+    """L of notes_network's 2-2-1 wiring on plain floats and math.exp, from the given leaves."""
+    x1, x2 = leaves["x1"], leaves["x2"]
+    o11 = sigmoid_by_hand(leaves["w1"] * x1 + leaves["w2"] * x2 + leaves["b11"])
+    o12 = sigmoid_by_hand(leaves["w1"] * x1 + leaves["w3"] * x2 + leaves["b12"])
+    o21 = sigmoid_by_hand(leaves["w4"] * o11 + leaves["b21"])
+    o22 = sigmoid_by_hand(leaves["w5"] * o12 + leaves["b22"])
+    o31 = sigmoid_by_hand(leaves["w6"] * o21 + leaves["w7"] * o22 + leaves["b31"])
+    return (leaves["y"] - o31) ** 2
 
 
 def test_the_notes_factor_is_sigma_prime_times_their_w3() -> None:
     """Notebook 04: ∂o31/∂o21 = σ′(z) · w₃ (w6 here) = 0.2461 · 0.8 = 0.1969 ≤ 0.25 · |w₃| = 0.2."""
-    _, _, slope = _notes_network_loss()
-    assert (round(slope, 4), round(slope * 0.8, 4)) == (0.2461, 0.1969)
-    assert slope * 0.8 <= 0.25 * 0.8 == 0.2
+    _, node = notes_network()
+    o31, o21, o22, w6 = node["o31"], node["o21"], node["o22"], node["w6"]
+    o31.backward()  # o21.grad is then ∂o31/∂o21, as the library computes it
+    factor = o21.grad
+    z31 = w6.data * o21.data + node["w7"].data * o22.data + node["b31"].data
+    slope = sigmoid_by_hand(z31) * (1 - sigmoid_by_hand(z31))  # σ′(z31) by hand
+    assert math.isclose(factor, slope * w6.data, rel_tol=1e-12)
+    assert (round(slope, 4), w6.data, round(factor, 4)) == (0.2461, 0.8, 0.1969)
+    assert abs(factor) <= 0.25 * abs(w6.data)
+    printed = _notebook_output("04_vanishing_gradient.ipynb")
+    assert re.search(r"∂o31/∂o21\s+=\s+0\.1969\b", printed)
+    assert "= 0.2461 · 0.8 = 0.1969 ≤ 0.25 · |w₃| = 0.2" in printed
 
 
 def test_the_notes_plus_sign_would_climb_the_loss() -> None:
     """Notebook 04: w_new = w_old + η·∂L/∂w (the notes' slip) raises L; w_old − η·∂L/∂w lowers it."""
+    loss, node = notes_network()
+    loss.backward()
+    slope = node["w1"].grad  # the library's ∂L/∂w1
+    leaves = {name: v.data for name, v in node.items() if v.is_leaf}
+    assert math.isclose(_notes_network_loss_by_hand(leaves), loss.data, rel_tol=1e-12)
 
     def loss_at(w1: float) -> float:
-        return _notes_network_loss(w1=w1)[0]
+        return _notes_network_loss_by_hand({**leaves, "w1": w1})
 
-    h, eta, w1 = 1e-6, 0.5, 0.01
-    slope = (loss_at(w1 + h) - loss_at(w1 - h)) / (2 * h)  # ∂L/∂w1 by central difference
-    assert loss_at(w1 - eta * slope) < loss_at(w1) < loss_at(w1 + eta * slope)
+    h, eta, w1 = 1e-6, 0.5, leaves["w1"]
+    by_hand = (loss_at(w1 + h) - loss_at(w1 - h)) / (2 * h)  # ∂L/∂w1 by central difference
+    assert math.isclose(slope, by_hand, rel_tol=1e-6)
+    assert f"∂L/∂w1 = {slope:.6g} = w1.grad" in _notebook_output("04_vanishing_gradient.ipynb")
+    assert loss_at(w1 - eta * slope) < loss.data < loss_at(w1 + eta * slope)
 
 
 # ---------------------------------------------------------------- softmax
