@@ -180,23 +180,23 @@ def restore(saved: Iterable[tuple[Value, float, object]]) -> None:
         node._ran = ran
 
 
-def switched_off(node: Value, index: int) -> bool:
-    """True when the op that made ``node`` switched its input ``index`` off (a ReLU at z ≤ 0).
+def switched_off(node: Value) -> tuple[bool, ...]:
+    """For each input of ``node``, whether its op switched it off (a ReLU at z ≤ 0).
 
-    That edge carries exactly 0 back, even from an infinite or NaN upstream, where 0 × ∞
-    would be NaN: PyTorch's backward for these ops selects rather than multiplies.
+    Such an edge carries exactly 0 back, even from an infinite or NaN upstream, where
+    0 × ∞ would be NaN: PyTorch's backward for these ops selects rather than multiplies.
     """
     op = node._op
     if op is None or op.switched_off is None:
-        return False
-    return op.switched_off(node._locals)[index]
+        return (False,) * len(node._parents)
+    return op.switched_off(node._locals)
 
 
-def contribution(node: Value, index: int, local: float, upstream: float) -> float:
+def contribution(local: float, upstream: float, off: bool) -> float:
     """What one edge adds to its input's gradient: local × upstream, or exactly 0 on an edge
-    the op switched off. For a finite upstream both are 0 (its sign aside), which is why
+    the op switched ``off``. For a finite upstream both are 0 (its sign aside), which is why
     backward's fast loop may just multiply."""
-    return 0.0 if switched_off(node, index) else local * upstream
+    return 0.0 if off else local * upstream
 
 
 def path_product(edges: Iterable[tuple[Value, int, float]]) -> float:
@@ -205,7 +205,7 @@ def path_product(edges: Iterable[tuple[Value, int, float]]) -> float:
     so an edge a switch turned off makes it exactly 0. Without switches, the plain product."""
     carried = 1.0
     for node, index, local in edges:
-        carried = contribution(node, index, local, carried)
+        carried = contribution(local, carried, switched_off(node)[index])
     return carried
 
 
@@ -221,13 +221,14 @@ def accumulate(node: Value, grads: dict[Value, float] | None = None) -> list[Sha
     """
     upstream = node.grad if grads is None else grads.get(node, 0.0)
     shares = []
+    offs = switched_off(node)  # once per node, not once per edge
     for index, (parent, local) in enumerate(zip(node._parents, node._locals)):
-        share = contribution(node, index, local, upstream)
+        share = contribution(local, upstream, offs[index])
         if grads is None:
             before = parent.grad
             parent.grad = after = before + share
         else:
             before = grads.get(parent, 0.0)
             grads[parent] = after = before + share
-        shares.append(Share(parent, index, local, share, before, after, switched_off(node, index)))
+        shares.append(Share(parent, index, local, share, before, after, offs[index]))
     return shares
