@@ -692,12 +692,7 @@ def _generated_names(roots: Sequence[Value], order: Iterable[Value]) -> dict[Val
         return {}
     from .trace import node_names  # trace draws its pictures with this module
 
-    if len(roots) == 1:
-        names = node_names(roots[0])
-    else:
-        together = Value(0.0)  # an output of every root, seen by nothing but node_names
-        together._parents = tuple(roots)
-        names = node_names(together)
+    names = node_names(roots)
     return {node: names[node] for node in unnamed}
 
 

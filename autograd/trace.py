@@ -52,9 +52,10 @@ _NOTEBOOKS_HINT = 'install the notebooks extra: pip install "chainrule[notebooks
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def node_names(root: Value) -> dict[Value, str]:
+def node_names(root: Value | Sequence[Value]) -> dict[Value, str]:
     """A name for every node of ``root``'s graph: unique within it, readable, and the same
-    every time for the same graph (in forward order).
+    every time for the same graph (in forward order). Several outputs are named as one
+    graph, the first one's nodes first, so its names are those it has alone.
 
     - A labelled node is called by its label (``o11``, ``w1``) when no other node of the
       graph has that label. When several do (every ``nn`` neuron labels its nodes ``Σwx``,
@@ -72,7 +73,8 @@ def node_names(root: Value) -> dict[Value, str]:
     - A name still shared (the same label in the same scope: a model called on two
       samples) is numbered in forward order: ``x1#1``, ``x1#2``.
     """
-    _require_value(root, "node_names")
+    for output in [root] if isinstance(root, Value) else root:
+        _require_value(output, "node_names")
     return _names(root)[0]
 
 
@@ -81,7 +83,7 @@ def node_names(root: Value) -> dict[Value, str]:
 _KIND = {"pow_const": "pow", "exp_base": "pow"}
 
 
-def _names(root: Value) -> tuple[dict[Value, str], dict[Value, str]]:
+def _names(root: Value | Sequence[Value]) -> tuple[dict[Value, str], dict[Value, str]]:
     """``node_names(root)``, and the names formulas write: the same, but a constant's number."""
     order = _written_order(root)
     names: dict[Value, str] = {}
@@ -166,8 +168,9 @@ def _numbered(names: dict[Value, str]) -> dict[Value, str]:
     return numbered
 
 
-def _written_order(root: Value) -> list[Value]:
-    """Every node ``root`` depends on, each after its inputs, inputs taken left to right.
+def _written_order(root: Value | Sequence[Value]) -> list[Value]:
+    """Every node ``root`` (or each output in turn) depends on, each after its inputs, inputs
+    taken left to right.
 
     ``graph.topological_order`` is backward's order and may visit the right operand
     first; names and forward steps follow what the user wrote: in ``a*b + c*d`` the
@@ -176,7 +179,7 @@ def _written_order(root: Value) -> list[Value]:
     order: list[Value] = []
     visited: set[Value] = set()
     # As graph.topological_order: a node waiting for its inputs sits under a None marker.
-    stack: list[Value | None] = [root]
+    stack: list[Value | None] = [root] if isinstance(root, Value) else list(reversed(root))
     append, pop, push, mark = order.append, stack.pop, stack.append, visited.add
     while stack:
         node = pop()

@@ -898,3 +898,13 @@ def test_a_backward_since_is_kept_even_when_its_numbers_equal_the_half_done_pass
     del steps
     assert (L.grad, product.grad, L.backward_ran) == (1.0, 1.0, True)
     assert (a.grad, b.grad) == (0.0, 0.0) and a.backward_ran
+
+
+def test_several_outputs_are_named_as_one_graph_the_first_ones_nodes_first() -> None:
+    x, y = Value(1.0, "x"), Value(2.0, "y")
+    first, second = (x * y).tanh(), (y * x).tanh()
+    together = node_names([first, second])
+    alone = node_names(first)
+    assert {node: together[node] for node in alone} == alone
+    assert len(set(together.values())) == len(together)  # every node of both, each its own name
+    assert together[second] == "tanh₂"
